@@ -1,0 +1,92 @@
+/**
+ * Relay command line and environment. Pure: argv and env in, a config (or help text, or a
+ * clear error) out, so it is unit-tested without starting anything.
+ * A flag wins over its environment variable, which wins over the default.
+ */
+import { parseArgs } from 'node:util';
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  keyFile: string;
+  staticDir: string;
+  maxReservations: number;
+  maxConnections: number;
+  relayDurationMs: number;
+  relayDataBytes: number;
+  maxTopics: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  default: string;
+  help: string;
+  kind: 'string' | 'int' | 'level';
+  key: keyof RelayConfig;
+}
+
+const OPTIONS: Option[] = [
+  { flag: 'host', env: 'HOST', default: '127.0.0.1', kind: 'string', key: 'host', help: 'interface to listen on' },
+  { flag: 'port', env: 'PORT', default: '8080', kind: 'int', key: 'port', help: 'port for HTTP (wallet, /star.js, /health, /metrics) and the libp2p WebSocket' },
+  { flag: 'key-file', env: 'RELAY_KEY_FILE', default: '.data/relay.key', kind: 'string', key: 'keyFile', help: "the relay's libp2p private key; created on first start so the peer id survives restarts" },
+  { flag: 'static-dir', env: 'STATIC_DIR', default: 'dist', kind: 'string', key: 'staticDir', help: 'built wallet, /star.js and public/ files to serve' },
+  { flag: 'max-reservations', env: 'RELAY_MAX_RESERVATIONS', default: '1024', kind: 'int', key: 'maxReservations', help: 'circuit relay v2 reservations held at once (libp2p default: 15)' },
+  { flag: 'max-connections', env: 'RELAY_MAX_CONNECTIONS', default: '2048', kind: 'int', key: 'maxConnections', help: 'libp2p connections held at once' },
+  { flag: 'relay-duration-ms', env: 'RELAY_DURATION_MS', default: '600000', kind: 'int', key: 'relayDurationMs', help: 'life of one relayed connection (libp2p default: 120000); signalling needs seconds, a fallback path for Stars that cannot connect directly needs longer' },
+  { flag: 'relay-data-bytes', env: 'RELAY_DATA_BYTES', default: String(16 * 1024 * 1024), kind: 'int', key: 'relayDataBytes', help: 'bytes one relayed connection may carry (libp2p default: 131072)' },
+  { flag: 'max-topics', env: 'RELAY_MAX_TOPICS', default: '1000', kind: 'int', key: 'maxTopics', help: 'gossip topics the relay routes at once' },
+  { flag: 'log-level', env: 'LOG_LEVEL', default: 'info', kind: 'level', key: 'logLevel', help: 'trace | debug | info | warn | error | fatal | silent' },
+];
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export type ParsedRelayArgs = { kind: 'config'; config: RelayConfig } | { kind: 'help'; text: string } | { kind: 'error'; message: string };
+
+export function relayHelp(): string {
+  const lines = [
+    'Starweave relay: bootstrap, circuit relay v2 and gossip router for browser Stars; serves the wallet.',
+    '',
+    'Usage: node relay/main.ts [options]',
+    '',
+  ];
+  for (const o of OPTIONS) {
+    lines.push(`  --${o.flag.padEnd(20)} ${o.help}`);
+    lines.push(`  ${''.padEnd(22)} env ${o.env}, default ${o.default}`);
+  }
+  lines.push('  --help                 print this help');
+  return lines.join('\n');
+}
+
+export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): ParsedRelayArgs {
+  const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const o of OPTIONS) spec[o.flag] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
+  } catch (err) {
+    return { kind: 'error', message: `${(err as Error).message}\nRun with --help to see the options.` };
+  }
+  if (values.help === true) return { kind: 'help', text: relayHelp() };
+  const config: Record<string, string | number> = {};
+  for (const o of OPTIONS) {
+    const raw = (values[o.flag] as string | undefined) ?? env[o.env] ?? o.default;
+    const source = values[o.flag] !== undefined ? `--${o.flag}` : env[o.env] !== undefined ? o.env : 'default';
+    if (o.kind === 'int') {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < (o.key === 'port' ? 0 : 1)) {
+        return { kind: 'error', message: `${source}=${raw} is not a valid ${o.flag}: use a whole number${o.key === 'port' ? ' from 0 to 65535' : ' of at least 1'}` };
+      }
+      if (o.key === 'port' && n > 65535) return { kind: 'error', message: `${source}=${raw} is not a valid port: use 0 to 65535` };
+      config[o.key] = n;
+    } else if (o.kind === 'level') {
+      if (!LEVELS.includes(raw)) return { kind: 'error', message: `${source}=${raw} is not a log level: use one of ${LEVELS.join(', ')}` };
+      config[o.key] = raw;
+    } else {
+      if (raw.trim() === '') return { kind: 'error', message: `${source} is empty` };
+      config[o.key] = raw;
+    }
+  }
+  return { kind: 'config', config: config as unknown as RelayConfig };
+}

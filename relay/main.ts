@@ -1,0 +1,69 @@
+/**
+ * Relay entry point: `node relay/main.ts [--help]`. Starts the libp2p relay node and the
+ * public HTTP server, and stops both cleanly on SIGINT/SIGTERM.
+ */
+import { resolve } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
+import { parseRelayArgs } from './config.ts';
+import { createHttpServer } from './http.ts';
+import { loadOrCreateKey } from './identity.ts';
+import { createLogger } from './log.ts';
+import { createRelayMetrics } from './metrics.ts';
+import { createRelayNode } from './node.ts';
+
+const parsed = parseRelayArgs(process.argv.slice(2), process.env);
+if (parsed.kind === 'help') {
+  console.log(parsed.text);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  console.error(`relay: ${parsed.message}`);
+  process.exit(2);
+}
+const config = parsed.config;
+const log = createLogger(config.logLevel);
+const metrics = createRelayMetrics();
+
+const { key, created } = await loadOrCreateKey(resolve(config.keyFile));
+const node = await createRelayNode(config, key, log, metrics);
+const wsAddr = node.getMultiaddrs().find((ma) => ma.toString().includes('/ws')) ?? multiaddr('/ip4/127.0.0.1/tcp/0/ws');
+const internalPort = Number(wsAddr.toString().split('/tcp/')[1]?.split('/')[0]);
+
+let listening = false;
+const http = createHttpServer({
+  staticDir: resolve(config.staticDir),
+  log,
+  metrics,
+  wsPort: () => internalPort,
+  peerId: node.peerId.toString(),
+  health: () => ({
+    ok: listening && node.status === 'started',
+    detail: { relay: { peerId: node.peerId.toString(), connections: node.getConnections().length, reservations: node.services.relay.reservations.size } },
+  }),
+});
+
+http.on('error', (err: NodeJS.ErrnoException) => {
+  log.fatal({ err: err.message, host: config.host, port: config.port }, err.code === 'EADDRINUSE'
+    ? `port ${config.port} is in use: stop the other process or start with PORT=<free port>`
+    : 'HTTP server failed');
+  process.exit(1);
+});
+http.listen(config.port, config.host, () => {
+  listening = true;
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  log.info({ peerId: node.peerId.toString(), keyCreated: created, url: `http://${config.host}:${port}/`, port }, 'relay up');
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'relay stopping');
+  http.close();
+  http.closeAllConnections();
+  await node.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

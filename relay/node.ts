@@ -1,0 +1,110 @@
+/**
+ * The relay's libp2p node: WebSockets (behind the HTTP server's upgrade proxy), circuit
+ * relay v2 server with limits sized for hundreds of tabs, and a gossipsub router that
+ * routes every Starweave topic any Star subscribes to.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
+import { gossipsub, type GossipSub, type TopicValidatorResult } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { PrivateKey } from '@libp2p/interface';
+import { ping } from '@libp2p/ping';
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
+import { webSockets } from '@libp2p/websockets';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { gossipOptions, scoreTopic, type GossipScoreView } from '../shared/gossip/gossip-config.ts';
+import { DISCOVERY_TOPIC, isStarweaveTopic } from '../shared/gossip/topics.ts';
+import { judgeGossip } from '../shared/gossip/validate.ts';
+import type { RelayConfig } from './config.ts';
+import type { Logger } from './log.ts';
+import type { RelayMetrics } from './metrics.ts';
+
+export type RelayNode = Libp2p<{ pubsub: GossipSub; relay: ReturnType<ReturnType<typeof circuitRelayServer>>; identify: unknown; ping: unknown }>;
+
+export async function createRelayNode(
+  config: RelayConfig,
+  key: PrivateKey,
+  log: Logger,
+  metrics: RelayMetrics,
+): Promise<RelayNode> {
+  const node = await createLibp2p({
+    privateKey: key,
+    addresses: {
+      // internal only: browsers reach it through the public HTTP port's upgrade proxy
+      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+      announce: [`/ip4/${announceHost(config.host)}/tcp/${config.port}/ws`],
+    },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { maxConnections: config.maxConnections, inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256 },
+    peerDiscovery: [pubsubPeerDiscovery({ interval: 10_000, topics: [DISCOVERY_TOPIC], listenOnly: true })],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub(gossipOptions('relay')),
+      relay: circuitRelayServer({
+        // a Star holds one reservation for its whole life; the relay's own default of 15
+        // would stop the 16th tab from being reachable
+        reservations: {
+          maxReservations: config.maxReservations,
+          defaultDurationLimit: config.relayDurationMs,
+          defaultDataLimit: BigInt(config.relayDataBytes),
+        },
+        maxInboundHopStreams: 4096,
+        maxOutboundStopStreams: 4096,
+      }),
+    },
+  });
+  routeStarweaveTopics(node, config, log, metrics);
+  node.addEventListener('connection:open', () => metrics.connections.set(node.getConnections().length));
+  node.addEventListener('connection:close', () => metrics.connections.set(node.getConnections().length));
+  setInterval(() => metrics.reservations.set(node.services.relay.reservations.size), 2_000).unref();
+  return node;
+}
+
+/** The address browsers use: a wildcard listen address is announced as loopback. */
+export function announceHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+/**
+ * Gossipsub forwards only topics the node itself subscribes to. The relay joins each
+ * Starweave topic a connected Star subscribes to (up to `maxTopics`), judges every message
+ * with the same rules as the Stars, and leaves topics nobody subscribes to any more.
+ */
+function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics): void {
+  const pubsub = node.services.pubsub;
+  const scored = pubsub as unknown as GossipScoreView;
+  const join = (topic: string): void => {
+    if (pubsub.getTopics().includes(topic) || !isStarweaveTopic(topic)) return;
+    if (pubsub.getTopics().length >= config.maxTopics) {
+      log.warn({ topic, maxTopics: config.maxTopics }, 'topic limit reached; not routing this topic');
+      return;
+    }
+    scoreTopic(scored, topic);
+    pubsub.topicValidators.set(topic, (_peer, msg) => {
+      const { verdict, reason } = judgeGossip(msg.topic, msg.data, Date.now());
+      metrics.gossipMessages.inc({ verdict });
+      if (verdict === 'reject') log.info({ topic: msg.topic, from: _peer.toString(), reason }, 'rejected gossip message');
+      return verdict as TopicValidatorResult;
+    });
+    pubsub.subscribe(topic);
+    metrics.topics.set(pubsub.getTopics().length);
+    log.debug({ topic }, 'routing topic');
+  };
+  join(DISCOVERY_TOPIC);
+  pubsub.addEventListener('subscription-change', (evt) => {
+    for (const s of evt.detail.subscriptions) if (s.subscribe) join(s.topic);
+  });
+  setInterval(() => {
+    for (const topic of pubsub.getTopics()) {
+      if (topic !== DISCOVERY_TOPIC && pubsub.getSubscribers(topic).length === 0) {
+        pubsub.unsubscribe(topic);
+        pubsub.topicValidators.delete(topic);
+      }
+    }
+    metrics.topics.set(pubsub.getTopics().length);
+  }, 30_000).unref();
+}

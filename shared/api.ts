@@ -1,0 +1,57 @@
+/**
+ * Types of the public embed API (`window.starweave`, `/star.js`, `/star.mjs`). Tests, dApps
+ * and the wallet all speak this; names follow the design's embed API.
+ */
+export type RelayState = 'connected' | 'connecting' | 'down';
+
+export interface PeerInfo {
+  peerId: string;
+  address?: string;
+  /** a direct WebRTC connection exists (otherwise only reachable through the relay) */
+  direct: boolean;
+  /** this Star's gossipsub score of the peer; negative means it misbehaved */
+  score: number;
+}
+
+export interface RelayInfo {
+  state: RelayState;
+  url: string;
+  peerId?: string;
+  /** what went wrong the last time, in words a person can act on */
+  error?: string;
+  /** connection attempts since the last success */
+  attempts: number;
+  /** when the next attempt starts (ms since epoch), while down */
+  nextRetryAt?: number;
+}
+
+export interface StarStatus {
+  relay: RelayState;
+  relayInfo: RelayInfo;
+  peers: PeerInfo[];
+  cluster: number;
+  round: number;
+  finalHeight: number;
+}
+
+export interface GossipMessage {
+  topic: string;
+  /** sender's libp2p peer id */
+  from: string;
+  data: string | Uint8Array;
+  sentAt: number;
+  receivedAt: number;
+}
+
+export interface ConnectOptions {
+  /** http(s) URL of the relay; defaults to the origin `/star.js` (or the page) came from */
+  relay?: string;
+  /** test-only hooks (`star.debug`): publish raw bytes, read peer scores */
+  debug?: boolean;
+}
+
+export interface StarEvents {
+  status: StarStatus;
+  'relay-error': RelayInfo;
+  message: GossipMessage;
+}

@@ -1,0 +1,77 @@
+/**
+ * Gossipsub settings shared by the relay and every Star. The defaults of gossipsub are
+ * tuned for long-lived servers on distinct IPs; a network of browser tabs differs:
+ *  - every tab on one machine (and many behind one NAT) shares an IP, so the IP-colocation
+ *    penalty would push every Star below the gossip threshold: it is off;
+ *  - tabs come and go in seconds, so the heartbeat (mesh repair, IHAVE gossip) runs every
+ *    400 ms instead of 1 s;
+ *  - meshes are a little wider than the default (D=8) so a message needs fewer hops, and
+ *    publishing floods to every known subscriber (`floodPublish`) so the first hop reaches
+ *    every directly connected Star at once;
+ *  - a relayed (limited) connection never carries gossip, only signalling: gossip flows over
+ *    direct WebRTC and over the WebSocket to the relay.
+ * Application-level rejections (a malformed envelope, a bad signature) are scored through
+ * the per-topic invalid-delivery penalty (P4), so a peer that sends garbage drops below the
+ * gossip and graylist thresholds after one or two messages.
+ */
+import type { GossipsubOpts } from '@libp2p/gossipsub';
+import { createTopicScoreParams, type PeerScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score';
+
+/** Largest RPC frame a Star accepts from one peer (several messages may share a frame). */
+export const MAX_GOSSIP_RPC_BYTES = 512 * 1024;
+
+export function gossipOptions(role: 'star' | 'relay'): Partial<GossipsubOpts> {
+  return {
+    D: 8,
+    Dlo: 5,
+    Dhi: 16,
+    Dout: 2,
+    Dlazy: 8,
+    heartbeatInterval: 400,
+    fanoutTTL: 30_000,
+    floodPublish: true,
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    emitSelf: false,
+    // the relay hands pruned Stars the addresses of others so they can rebuild their mesh
+    doPX: role === 'relay',
+    runOnLimitedConnection: false,
+    maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
+    scoreParams: {
+      IPColocationFactorWeight: 0,
+      topics: {},
+    } as Partial<PeerScoreParams> as PeerScoreParams,
+  };
+}
+
+/** Score parameters for one topic: only the penalties matter here, rewards stay small. */
+export function topicScoreParams(): TopicScoreParams {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1_000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    // quiet topics are normal (a chat nobody writes in); do not punish silent mesh peers
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    // each rejected message: -20 × count², decaying 1 %/s: one bad message drops the sender
+    // below the gossip threshold (-10), two below the graylist threshold (-80)
+    invalidMessageDeliveriesWeight: -20,
+    invalidMessageDeliveriesDecay: 0.99,
+  });
+}
+
+/** The part of a gossipsub instance we use beyond the public interface (score inspection). */
+export interface GossipScoreView {
+  getScore(peerId: string): number;
+  getMeshPeers(topic: string): string[];
+  score: { params: PeerScoreParams };
+}
+
+/** Registers score parameters for a topic on a running gossipsub (topics are dynamic). */
+export function scoreTopic(pubsub: GossipScoreView, topic: string): void {
+  pubsub.score.params.topics[topic] ??= topicScoreParams();
+}

@@ -1,0 +1,50 @@
+/**
+ * The browser's libp2p node: WebSockets to the relay, circuit relay v2 (a reservation makes
+ * this tab reachable), WebRTC for direct tab-to-tab connections, gossipsub, and pubsub peer
+ * discovery. It lives on the main thread because RTCPeerConnection does not exist in workers.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Libp2p } from '@libp2p/interface';
+import { ping } from '@libp2p/ping';
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
+import { webRTC } from '@libp2p/webrtc';
+import { webSockets } from '@libp2p/websockets';
+import { createLibp2p } from 'libp2p';
+import { gossipOptions } from '../../shared/gossip/gossip-config.ts';
+import { DISCOVERY_TOPIC } from '../../shared/gossip/topics.ts';
+
+export type StarNode = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unknown }>;
+
+/** How often a Star re-announces its addresses on the discovery topic. */
+export const DISCOVERY_INTERVAL_MS = 2_000;
+
+export async function createStarNode(): Promise<StarNode> {
+  return createLibp2p({
+    addresses: {
+      // '/p2p-circuit' reserves a slot on the relay; '/webrtc' accepts WebRTC signalled through it
+      listen: ['/p2p-circuit', '/webrtc'],
+    },
+    transports: [
+      webSockets(),
+      // no ICE servers: there is no STUN server to ask on a closed network, and host
+      // candidates are enough between tabs on one machine or one LAN
+      webRTC({ rtcConfiguration: { iceServers: [] } }),
+      circuitRelayTransport({ reservationCompletionTimeout: 20_000 }),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // browsers refuse private and loopback addresses by default; the relay is often one
+    connectionGater: { denyDialMultiaddr: async () => false },
+    connectionManager: { maxConnections: 64, maxParallelDials: 8, dialTimeout: 20_000 },
+    peerDiscovery: [pubsubPeerDiscovery({ interval: DISCOVERY_INTERVAL_MS, topics: [DISCOVERY_TOPIC] })],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub(gossipOptions('star')),
+    },
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Keeps this Star connected to its relay: learns the relay's peer id from `/relay.json`,
+ * dials it, and after a failure or a dropped connection retries with jittered exponential
+ * backoff. The state and a message a person can act on are always available for the UI.
+ */
+import type { Libp2p } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { RelayInfo } from '../../shared/api.ts';
+import { StarError } from '../../shared/errors.ts';
+import { backoffDelay, RELAY_BACKOFF } from '../../shared/net/backoff.ts';
+import { relayMultiaddr } from '../../shared/net/relay-address.ts';
+
+const FETCH_TIMEOUT_MS = 5_000;
+const DIAL_TIMEOUT_MS = 10_000;
+
+export class RelayLink {
+  private readonly node: Libp2p;
+  private readonly onChange: (info: RelayInfo) => void;
+  private info: RelayInfo;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private inFlight = false;
+
+  constructor(node: Libp2p, url: string, onChange: (info: RelayInfo) => void) {
+    this.node = node;
+    this.onChange = onChange;
+    this.info = { state: 'connecting', url, attempts: 0 };
+    node.addEventListener('connection:close', (evt) => {
+      if (this.stopped || evt.detail.remotePeer.toString() !== this.info.peerId) return;
+      if (node.getConnections(evt.detail.remotePeer).length > 0) return;
+      this.update({ state: 'connecting', error: 'lost the connection to the relay; reconnecting' });
+      this.schedule(backoffDelay(RELAY_BACKOFF, 0));
+    });
+  }
+
+  get current(): RelayInfo {
+    return { ...this.info };
+  }
+
+  start(): void {
+    void this.attempt();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delay: number): void {
+    clearTimeout(this.timer);
+    this.info.nextRetryAt = Date.now() + delay;
+    this.timer = setTimeout(() => void this.attempt(), delay);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped || this.inFlight) return;
+    this.inFlight = true;
+    this.update({ state: 'connecting', nextRetryAt: undefined });
+    try {
+      const peerId = await this.fetchPeerId();
+      await this.node.dial(multiaddr(relayMultiaddr(this.info.url, peerId)), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+      this.update({ state: 'connected', peerId, attempts: 0, error: undefined, nextRetryAt: undefined });
+    } catch (err) {
+      const attempts = this.info.attempts + 1;
+      const delay = backoffDelay(RELAY_BACKOFF, attempts - 1);
+      this.info.nextRetryAt = Date.now() + delay;
+      this.update({ state: 'down', attempts, error: describe(err, this.info.url) });
+      this.schedule(delay);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async fetchPeerId(): Promise<string> {
+    let res: Response;
+    try {
+      res = await fetch(new URL('/relay.json', this.info.url), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' });
+    } catch (err) {
+      throw new StarError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.info.url} (${(err as Error).message})`);
+    }
+    if (!res.ok) throw new StarError('RELAY_UNREACHABLE', `${this.info.url} answered ${res.status} for /relay.json: is it a Starweave relay?`);
+    const body = (await res.json().catch(() => ({}))) as { peerId?: unknown };
+    if (typeof body.peerId !== 'string') throw new StarError('RELAY_UNREACHABLE', `${this.info.url}/relay.json has no peer id: is it a Starweave relay?`);
+    return body.peerId;
+  }
+
+  private update(patch: Partial<RelayInfo>): void {
+    this.info = { ...this.info, ...patch };
+    this.onChange(this.current);
+  }
+}
+
+function describe(err: unknown, url: string): string {
+  const base = err instanceof StarError ? err.message : `cannot connect to the relay at ${url} (${(err as Error).message})`;
+  return `${base}. Check the relay address, or start the network with \`npm start\`; retrying automatically.`;
+}

@@ -1,0 +1,34 @@
+import type { PeerInfo } from '../../shared/api.ts';
+
+export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
+  const direct = peers.filter((p) => p.direct).length;
+  return (
+    <section aria-label="peers">
+      <h2>
+        Peers <span data-testid="peer-count">{peers.length}</span> ({direct} direct)
+      </h2>
+      {peers.length === 0 ? (
+        <p className="muted">No other Stars yet. Open this page in another tab to add one.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Peer id</th>
+              <th>Path</th>
+              <th>Score</th>
+            </tr>
+          </thead>
+          <tbody>
+            {peers.map((p) => (
+              <tr key={p.peerId}>
+                <td className="mono">{p.peerId}</td>
+                <td>{p.direct ? 'direct (WebRTC)' : 'relayed'}</td>
+                <td className={p.score < 0 ? 'bad' : ''}>{p.score.toFixed(1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

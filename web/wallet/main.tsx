@@ -1,0 +1,11 @@
+import { createRoot } from 'react-dom/client';
+import { connect } from '../star/connect.ts';
+import { App } from './App.tsx';
+import './wallet.css';
+
+// the wallet page is also a Star page: tests and scripts attach with starweave.connect()
+(globalThis as { starweave?: { connect: typeof connect } }).starweave = { connect };
+
+const params = new URLSearchParams(location.search);
+const root = document.getElementById('root');
+if (root) createRoot(root).render(<App relay={params.get('relay') ?? undefined} debug={params.has('debug')} />);
