@@ -3,13 +3,12 @@
  * public HTTP server, and stops both cleanly on SIGINT/SIGTERM.
  */
 import { resolve } from 'node:path';
-import { multiaddr } from '@multiformats/multiaddr';
 import { parseRelayArgs } from './config.ts';
 import { createHttpServer } from './http.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createLogger } from './log.ts';
 import { createRelayMetrics } from './metrics.ts';
-import { createRelayNode } from './node.ts';
+import { createRelayNode, freeLoopbackPort } from './node.ts';
 
 const parsed = parseRelayArgs(process.argv.slice(2), process.env);
 if (parsed.kind === 'help') {
@@ -25,9 +24,8 @@ const log = createLogger(config.logLevel);
 const metrics = createRelayMetrics();
 
 const { key, created } = await loadOrCreateKey(resolve(config.keyFile));
-const node = await createRelayNode(config, key, log, metrics);
-const wsAddr = node.getMultiaddrs().find((ma) => ma.toString().includes('/ws')) ?? multiaddr('/ip4/127.0.0.1/tcp/0/ws');
-const internalPort = Number(wsAddr.toString().split('/tcp/')[1]?.split('/')[0]);
+const internalPort = await freeLoopbackPort();
+const node = await createRelayNode(config, key, log, metrics, internalPort);
 
 let listening = false;
 const http = createHttpServer({

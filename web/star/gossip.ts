@@ -68,9 +68,9 @@ export class AppGossip {
     };
   }
 
-  /** Number of peers this Star knows to be subscribed to an app topic. */
-  topicPeers(topic: string): number {
-    return this.node.services.pubsub.getSubscribers(appGossipTopic(topic)).length;
+  /** Peer ids this Star knows to be subscribed to an app topic. */
+  topicPeers(topic: string): string[] {
+    return this.node.services.pubsub.getSubscribers(appGossipTopic(topic)).map((p) => p.toString());
   }
 
   private async validate(msg: Message): Promise<TopicValidatorResult> {

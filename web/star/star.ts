@@ -16,7 +16,7 @@ import { RelayLink } from './relay-link.ts';
 export interface StarDebug {
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
   peerScore(peerId: string): number;
-  topicPeers(topic: string): number;
+  topicPeers(topic: string): string[];
 }
 
 export class Star {

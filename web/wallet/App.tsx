@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { GossipMessage, StarStatus } from '../../shared/api.ts';
-import { connect, type Star } from '../star/connect.ts';
+import type { Star } from '../star/connect.ts';
 import { GossipFeed } from './GossipFeed.tsx';
 import { PeersPanel } from './PeersPanel.tsx';
 import { RelayBanner } from './RelayBanner.tsx';
@@ -13,7 +13,7 @@ import { RelayBanner } from './RelayBanner.tsx';
 const FEED_TOPIC = 'lobby';
 const FEED_LIMIT = 200;
 
-export function App(props: { relay?: string; debug: boolean }) {
+export function App(props: { star: Promise<Star> }) {
   const [star, setStar] = useState<Star | null>(null);
   const [status, setStatus] = useState<StarStatus | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
@@ -23,7 +23,7 @@ export function App(props: { relay?: string; debug: boolean }) {
     let stopped = false;
     let timer: ReturnType<typeof setInterval> | undefined;
     let unsubscribe: (() => void) | undefined;
-    connect({ relay: props.relay, debug: props.debug }).then(
+    props.star.then(
       (s) => {
         if (stopped) return;
         setStar(s);
@@ -39,7 +39,7 @@ export function App(props: { relay?: string; debug: boolean }) {
       clearInterval(timer);
       unsubscribe?.();
     };
-  }, [props.relay, props.debug]);
+  }, [props.star]);
 
   return (
     <main>

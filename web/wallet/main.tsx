@@ -6,6 +6,8 @@ import './wallet.css';
 // the wallet page is also a Star page: tests and scripts attach with starweave.connect()
 (globalThis as { starweave?: { connect: typeof connect } }).starweave = { connect };
 
+// the Star starts before React renders, so a script calling connect() early attaches to it
 const params = new URLSearchParams(location.search);
+const star = connect({ relay: params.get('relay') ?? undefined, debug: params.has('debug') });
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<App relay={params.get('relay') ?? undefined} debug={params.has('debug')} />);
+if (root) createRoot(root).render(<App star={star} />);

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRelayArgs } from './config.ts';
+
+describe('relay config', () => {
+  it('has defaults for a local network', () => {
+    const r = parseRelayArgs([], {});
+    assert.equal(r.kind, 'config');
+    if (r.kind !== 'config') return;
+    assert.equal(r.config.port, 8080);
+    assert.equal(r.config.host, '127.0.0.1');
+    assert.ok(r.config.maxReservations >= 256, 'reservations sized for hundreds of tabs');
+    assert.ok(r.config.relayDurationMs > 120_000);
+  });
+
+  it('takes environment variables, and flags over them', () => {
+    const env = { PORT: '9000', HOST: '0.0.0.0', RELAY_MAX_RESERVATIONS: '50' };
+    const r = parseRelayArgs(['--port', '9100'], env);
+    assert.equal(r.kind, 'config');
+    if (r.kind !== 'config') return;
+    assert.equal(r.config.port, 9100);
+    assert.equal(r.config.host, '0.0.0.0');
+    assert.equal(r.config.maxReservations, 50);
+  });
+
+  it('explains bad values', () => {
+    const port = parseRelayArgs([], { PORT: 'eighty' });
+    assert.equal(port.kind, 'error');
+    if (port.kind === 'error') assert.match(port.message, /PORT=eighty is not a valid port/);
+    const big = parseRelayArgs(['--port', '70000'], {});
+    assert.equal(big.kind, 'error');
+    const level = parseRelayArgs(['--log-level', 'loud'], {});
+    assert.equal(level.kind, 'error');
+    if (level.kind === 'error') assert.match(level.message, /one of trace/);
+    const unknown = parseRelayArgs(['--nope'], {});
+    assert.equal(unknown.kind, 'error');
+    if (unknown.kind === 'error') assert.match(unknown.message, /--help/);
+  });
+
+  it('prints help naming every flag and its variable', () => {
+    const r = parseRelayArgs(['--help'], {});
+    assert.equal(r.kind, 'help');
+    if (r.kind !== 'help') return;
+    for (const word of ['--port', 'PORT', '--key-file', 'RELAY_KEY_FILE', '--max-reservations', '--log-level']) assert.ok(r.text.includes(word), word);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Untrusted input: malformed and oversized gossip is rejected without harming any tab and
+ * costs the sender its peer score; a wrong relay address is a visible error with retries.
+ */
+import { expect, test } from '@playwright/test';
+import { startRelay, type RelayProcess } from './support/relay-process.ts';
+import { closeAll, directCount, openStar, openStars, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
+
+let relay: RelayProcess;
+let tabs: StarTab[] = [];
+
+test.beforeEach(async () => {
+  relay = await startRelay();
+});
+
+test.afterEach(async () => {
+  await closeAll(tabs);
+  await relay.stop();
+});
+
+test('malformed and oversized gossip is rejected, nobody crashes, and the sender loses peer score', async ({ browser }) => {
+  tabs = await openStars(browser, relay.url, 3);
+  const [bad, ...good] = tabs as [StarTab, ...StarTab[]];
+  const topic = 'bad-input';
+  for (const tab of tabs) {
+    await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(2);
+    await record(tab, topic);
+  }
+  await waitTopicPeers(tabs, topic);
+
+  const scoreOfBad = (tab: StarTab) =>
+    tab.page.evaluate(async (id) => (await window.starweave.connect()).debug!.peerScore(id), bad.peerId);
+  const sendRaw = (bytes: { garbage: true } | { oversized: number }) =>
+    bad.page.evaluate(
+      async ([t, b]) => {
+        const star = await window.starweave.connect();
+        const raw = 'garbage' in b ? new TextEncoder().encode('this is not an envelope') : new Uint8Array(b.oversized).fill(0x41);
+        await star.debug!.publishRaw(t, raw);
+      },
+      [topic, bytes] as const,
+    );
+
+  // malformed: not CBOR at all
+  await sendRaw({ garbage: true });
+  const afterGarbage: number[] = [];
+  for (const tab of good) {
+    await expect.poll(() => scoreOfBad(tab), { timeout: 15_000, message: `star ${tab.index} should score the sender of garbage below zero` }).toBeLessThan(0);
+    afterGarbage.push(await scoreOfBad(tab));
+  }
+
+  // oversized: 100 KiB, over the 64 KiB message limit (under gossipsub's frame limit, so it reaches the validator)
+  await sendRaw({ oversized: 100 * 1024 });
+  for (const [i, tab] of good.entries()) {
+    await expect.poll(() => scoreOfBad(tab), { timeout: 15_000, message: `star ${tab.index} should lower the score again` }).toBeLessThan(afterGarbage[i]! - 1);
+  }
+
+  // the good Stars still work: a valid message between them arrives, and nothing bad was delivered
+  await publish(good[0]!, topic, 'still alive');
+  await expect.poll(() => received(good[1]!), { timeout: 15_000 }).toEqual(['still alive']);
+  for (const tab of good) expect(await received(tab)).not.toContain('this is not an envelope');
+});
+
+test('a wrong relay address shows an error a person can act on and retries with backoff', async ({ browser }) => {
+  const closed = await startRelay();
+  const deadUrl = closed.url;
+  await closed.stop();
+
+  const tab = await openStar(browser, relay.url, 0, `?debug&relay=${encodeURIComponent(deadUrl)}`);
+  tabs = [tab];
+  const banner = tab.page.getByTestId('relay-error');
+  await expect(banner).toContainText('Relay unreachable');
+  await expect(banner).toContainText(deadUrl);
+  await expect(banner).toContainText('npm start');
+
+  const snapshot = () => tab.page.evaluate(async () => (await window.starweave.connect()).status().then((s) => s.relayInfo));
+  await expect.poll(async () => (await snapshot()).attempts, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+  const info = await snapshot();
+  expect(info.state === 'down' || info.state === 'connecting').toBe(true);
+  expect(info.error).toMatch(/cannot reach the relay/);
+  await expect(tab.page.getByTestId('relay-retry')).toContainText(/Attempt \d+/);
+});

@@ -1,0 +1,47 @@
+/**
+ * Eight Stars in eight browser contexts meet through a real relay, connect directly over
+ * WebRTC, and every published message reaches every other Star.
+ */
+import { expect, test } from '@playwright/test';
+import { startRelay, type RelayProcess } from './support/relay-process.ts';
+import { closeAll, directCount, openStars, publish, received, record, status, waitTopicPeers, type StarTab } from './support/stars.ts';
+
+let relay: RelayProcess;
+let tabs: StarTab[] = [];
+
+test.beforeEach(async () => {
+  relay = await startRelay();
+});
+
+test.afterEach(async () => {
+  await closeAll(tabs);
+  await relay.stop();
+});
+
+test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach every other tab', async ({ browser }) => {
+  tabs = await openStars(browser, relay.url, 8);
+
+  for (const tab of tabs) {
+    await expect.poll(() => directCount(tab), { timeout: 30_000, message: `star ${tab.index} needs ≥ 2 direct WebRTC peers` }).toBeGreaterThanOrEqual(2);
+    expect((await status(tab)).relay).toBe('connected');
+  }
+
+  const topic = 'mesh-test';
+  for (const tab of tabs) await record(tab, topic);
+  await waitTopicPeers(tabs, topic);
+
+  const sent: Array<{ from: number; text: string }> = [];
+  for (let i = 0; i < 50; i++) {
+    const from = Math.floor(Math.random() * tabs.length);
+    const text = `message ${i} from star ${from} ${Math.random().toString(36).slice(2)}`;
+    sent.push({ from, text });
+    await publish(tabs[from]!, topic, text);
+  }
+
+  for (const tab of tabs) {
+    const expected = sent.filter((m) => m.from !== tab.index).map((m) => m.text).sort();
+    await expect
+      .poll(async () => (await received(tab)).sort(), { timeout: 15_000, message: `star ${tab.index} should receive every message from the others` })
+      .toEqual(expected);
+  }
+});

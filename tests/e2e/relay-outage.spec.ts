@@ -1,0 +1,55 @@
+/**
+ * The relay is only a way in: once Stars are directly connected they keep gossiping when the
+ * relay is gone, and when it comes back a new Star joins the same network.
+ */
+import { expect, test } from '@playwright/test';
+import { startRelay, type RelayProcess } from './support/relay-process.ts';
+import { closeAll, directCount, openStar, openStars, publish, received, record, status, waitTopicPeers, type StarTab } from './support/stars.ts';
+
+let relay: RelayProcess;
+let tabs: StarTab[] = [];
+
+test.beforeEach(async () => {
+  relay = await startRelay();
+});
+
+test.afterEach(async () => {
+  await closeAll(tabs);
+  await relay.stop();
+});
+
+test('direct connections carry gossip while the relay is down; a new tab joins after it restarts', async ({ browser }) => {
+  tabs = await openStars(browser, relay.url, 4);
+  const topic = 'outage';
+  for (const tab of tabs) {
+    await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(3);
+    await record(tab, topic);
+  }
+  await waitTopicPeers(tabs, topic);
+
+  await relay.stop('SIGKILL');
+  for (const tab of tabs) await expect.poll(async () => (await status(tab)).relay, { timeout: 30_000 }).not.toBe('connected');
+
+  const sent = tabs.map((tab) => `during outage from star ${tab.index}`);
+  for (const [i, tab] of tabs.entries()) await publish(tab, topic, sent[i]!);
+  for (const tab of tabs) {
+    const expected = sent.filter((_, i) => i !== tab.index).sort();
+    await expect.poll(async () => (await received(tab)).sort(), { timeout: 15_000 }).toEqual(expected);
+  }
+
+  await relay.restart();
+  for (const tab of tabs) await expect.poll(async () => (await status(tab)).relay, { timeout: 40_000 }).toBe('connected');
+
+  const newcomer = await openStar(browser, relay.url, tabs.length);
+  tabs.push(newcomer);
+  await expect.poll(() => directCount(newcomer), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await record(newcomer, topic);
+  await waitTopicPeers(tabs, topic);
+
+  await publish(newcomer, topic, 'hello from the newcomer');
+  await publish(tabs[0]!, topic, 'welcome from star 0');
+  for (const tab of tabs.slice(0, -1)) {
+    await expect.poll(async () => received(tab), { timeout: 15_000 }).toContain('hello from the newcomer');
+  }
+  await expect.poll(async () => received(newcomer), { timeout: 15_000 }).toContain('welcome from star 0');
+});

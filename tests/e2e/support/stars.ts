@@ -1,0 +1,80 @@
+/**
+ * Opens Stars for tests: each in its own browser context (its own storage, its own Star),
+ * driven through the public embed API (`starweave.connect()` on the wallet page).
+ */
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { GossipMessage, StarStatus } from '../../../shared/api.ts';
+
+export interface StarTab {
+  index: number;
+  context: BrowserContext;
+  page: Page;
+  peerId: string;
+}
+
+declare global {
+  interface Window {
+    starweave: { connect: (opts?: unknown) => Promise<import('../../../web/star/star.ts').Star> };
+    __received: GossipMessage[];
+  }
+}
+
+export async function openStar(browser: Browser, relayUrl: string, index: number, query = '?debug'): Promise<StarTab> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[star ${index}] page error: ${err.message}`));
+  await page.goto(relayUrl + '/' + query);
+  const peerId = await page.evaluate(async () => (await window.starweave.connect()).peerId);
+  return { index, context, page, peerId };
+}
+
+export async function openStars(browser: Browser, relayUrl: string, n: number): Promise<StarTab[]> {
+  const tabs: StarTab[] = [];
+  for (let i = 0; i < n; i++) tabs.push(await openStar(browser, relayUrl, i));
+  return tabs;
+}
+
+export function status(tab: StarTab): Promise<StarStatus> {
+  return tab.page.evaluate(async () => (await window.starweave.connect()).status());
+}
+
+export async function directCount(tab: StarTab): Promise<number> {
+  return (await status(tab)).peers.filter((p) => p.direct).length;
+}
+
+/** Starts recording every message on `topic` into `window.__received`. */
+export async function record(tab: StarTab, topic: string): Promise<void> {
+  await tab.page.evaluate(async (t) => {
+    window.__received = [];
+    const star = await window.starweave.connect();
+    star.subscribe(t, (m) => window.__received.push(m));
+  }, topic);
+}
+
+export function received(tab: StarTab): Promise<string[]> {
+  return tab.page.evaluate(() => window.__received.map((m) => String(m.data)));
+}
+
+export function publish(tab: StarTab, topic: string, data: string): Promise<void> {
+  return tab.page.evaluate(async ([t, d]) => (await window.starweave.connect()).publish(t, d), [topic, data] as const);
+}
+
+/** Waits until every tab knows every other tab as a subscriber of `topic`. */
+export async function waitTopicPeers(tabs: StarTab[], topic: string, timeout = 30_000): Promise<void> {
+  for (const tab of tabs) {
+    const others = tabs.filter((t) => t !== tab).map((t) => t.peerId);
+    await expect
+      .poll(
+        async () => {
+          const known = await tab.page.evaluate(async (t) => (await window.starweave.connect()).debug!.topicPeers(t), topic);
+          return others.filter((p) => !known.includes(p));
+        },
+        { timeout, message: `star ${tab.index} should see every other Star subscribed to ${topic}` },
+      )
+      .toEqual([]);
+  }
+}
+
+export async function closeAll(tabs: StarTab[]): Promise<void> {
+  await Promise.all(tabs.map((t) => t.context.close()));
+}
