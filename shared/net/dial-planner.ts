@@ -23,9 +23,13 @@ export interface DialPlannerConfig {
 }
 
 export const DEFAULT_DIAL_PLANNER: DialPlannerConfig = {
-  maxDirect: 24,
-  maxParallelDials: 4,
-  yieldMs: 3_000,
+  // enough for a gossip mesh of D=8 with spares; each RTCPeerConnection costs CPU (DTLS,
+  // SCTP keepalives) and a tab may create only 500 in its life
+  maxDirect: 10,
+  maxParallelDials: 2,
+  // a WebRTC handshake under load takes seconds; dialing back too early makes two
+  // handshakes for one pair, and both tend to fail
+  yieldMs: 10_000,
   retry: { baseMs: 1_000, maxMs: 30_000 },
   forgetAfterMs: 60_000,
 };

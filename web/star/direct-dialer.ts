@@ -62,7 +62,8 @@ export class DirectDialer {
       const conn = await this.node.dial(known.addrs, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
       if (isDirect(conn)) this.planner.directOpened(peer);
       else this.planner.dialFailed(peer, Date.now());
-    } catch {
+    } catch (err) {
+      console.warn('DIALFAIL', peer.slice(-6), (err as Error).name, (err as Error).message);
       this.planner.dialFailed(peer, Date.now());
     }
   }

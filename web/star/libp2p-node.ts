@@ -20,7 +20,7 @@ import { DISCOVERY_TOPIC } from '../../shared/gossip/topics.ts';
 export type StarNode = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unknown }>;
 
 /** How often a Star re-announces its addresses on the discovery topic. */
-export const DISCOVERY_INTERVAL_MS = 2_000;
+export const DISCOVERY_INTERVAL_MS = 4_000;
 
 export async function createStarNode(): Promise<StarNode> {
   return createLibp2p({
@@ -39,7 +39,15 @@ export async function createStarNode(): Promise<StarNode> {
     streamMuxers: [yamux()],
     // browsers refuse private and loopback addresses by default; the relay is often one
     connectionGater: { denyDialMultiaddr: async () => false },
-    connectionManager: { maxConnections: 64, maxParallelDials: 8, dialTimeout: 20_000 },
+    connectionManager: {
+      maxConnections: 64,
+      maxParallelDials: 8,
+      dialTimeout: 20_000,
+      // every Star on one machine or behind one NAT shares a host address; the default of 5
+      // inbound connections per second per host refuses a burst of Stars dialing in
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 32,
+    },
     peerDiscovery: [pubsubPeerDiscovery({ interval: DISCOVERY_INTERVAL_MS, topics: [DISCOVERY_TOPIC] })],
     services: {
       identify: identify(),

@@ -6,6 +6,7 @@ import { wrap, type Remote } from 'comlink';
 import type { ConnectOptions, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus } from '../../shared/api.ts';
 import { StarError } from '../../shared/errors.ts';
 import type { GossipScoreView } from '../../shared/gossip/gossip-config.ts';
+import { appGossipTopic } from '../../shared/gossip/topics.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
@@ -17,6 +18,7 @@ export interface StarDebug {
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
   peerScore(peerId: string): number;
   topicPeers(topic: string): string[];
+  meshPeers(topic: string): string[];
 }
 
 export class Star {
@@ -47,6 +49,7 @@ export class Star {
         publishRaw: (topic, bytes) => this.gossip.publishRaw(topic, bytes),
         peerScore: (peerId) => (node.services.pubsub as unknown as GossipScoreView).getScore(peerId),
         topicPeers: (topic) => this.gossip.topicPeers(topic),
+        meshPeers: (topic) => (node.services.pubsub as unknown as GossipScoreView).getMeshPeers(appGossipTopic(topic)),
       };
     }
   }

@@ -75,6 +75,18 @@ export async function waitTopicPeers(tabs: StarTab[], topic: string, timeout = 3
   }
 }
 
+/** Waits until every tab has at least `min` peers in its gossip mesh for `topic`. */
+export async function waitMesh(tabs: StarTab[], topic: string, min: number, timeout = 30_000): Promise<void> {
+  for (const tab of tabs) {
+    await expect
+      .poll(() => tab.page.evaluate(async (t) => (await window.starweave.connect()).debug!.meshPeers(t).length, topic), {
+        timeout,
+        message: `star ${tab.index} should have ${min} gossip mesh peers on ${topic}`,
+      })
+      .toBeGreaterThanOrEqual(min);
+  }
+}
+
 export async function closeAll(tabs: StarTab[]): Promise<void> {
   await Promise.all(tabs.map((t) => t.context.close()));
 }
