@@ -43,6 +43,20 @@ export async function benchGossip(opts: { tabs: number; messages: number; interv
     // means every tab has a mesh of its own on the topic
     await waitMesh(tabs, topic, 4, 60_000);
 
+    // measure the steady state: wait (bounded) until the direct connections stop changing,
+    // so connection set-up is not counted as gossip latency
+    let last = '';
+    let stableSince = Date.now();
+    await until(
+      'direct connections to settle',
+      async () => {
+        const now = (await Promise.all(tabs.map((t) => directCount(t)))).join(',');
+        if (now !== last) [last, stableSince] = [now, Date.now()];
+        return Date.now() - stableSince >= 5_000;
+      },
+      60_000,
+    ).catch(() => undefined);
+
     const sent: string[] = [];
     for (let i = 0; i < opts.messages; i++) {
       const from = tabs[Math.floor(Math.random() * tabs.length)]!;

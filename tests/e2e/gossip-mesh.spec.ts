@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStars, publish, received, record, status, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { closeAll, directCount, openStars, publish, received, record, status, waitMesh, type StarTab } from './support/stars.ts';
 
 let relay: RelayProcess;
 let tabs: StarTab[] = [];
@@ -28,7 +28,8 @@ test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach
 
   const topic = 'mesh-test';
   for (const tab of tabs) await record(tab, topic);
-  await waitTopicPeers(tabs, topic);
+  // gossipsub learns subscriptions over live connections; wait until each Star has a mesh
+  await waitMesh(tabs, topic, 3);
 
   const sent: Array<{ from: number; text: string }> = [];
   for (let i = 0; i < 50; i++) {

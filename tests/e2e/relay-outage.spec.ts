@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStar, openStars, publish, received, record, status, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { closeAll, directCount, openStar, openStars, publish, received, record, status, waitMesh, waitTopicPeers, type StarTab } from './support/stars.ts';
 
 let relay: RelayProcess;
 let tabs: StarTab[] = [];
@@ -44,7 +44,7 @@ test('direct connections carry gossip while the relay is down; a new tab joins a
   tabs.push(newcomer);
   await expect.poll(() => directCount(newcomer), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
   await record(newcomer, topic);
-  await waitTopicPeers(tabs, topic);
+  await waitMesh(tabs, topic, 2);
 
   await publish(newcomer, topic, 'hello from the newcomer');
   await publish(tabs[0]!, topic, 'welcome from star 0');

@@ -63,7 +63,7 @@ export class DirectDialer {
       if (isDirect(conn)) this.planner.directOpened(peer);
       else this.planner.dialFailed(peer, Date.now());
     } catch (err) {
-      console.warn('DIALFAIL', peer.slice(-6), (err as Error).name, (err as Error).message);
+      console.debug(`starweave: direct dial to ${peer} failed: ${(err as Error).message}`);
       this.planner.dialFailed(peer, Date.now());
     }
   }
