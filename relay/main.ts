@@ -50,7 +50,10 @@ http.listen(config.port, config.host, () => {
   listening = true;
   const addr = http.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  log.info({ peerId: node.peerId.toString(), keyCreated: created, url: `http://${config.host}:${port}/`, port }, 'relay up');
+  const url = `http://${config.host}:${port}/`;
+  log.info({ peerId: node.peerId.toString(), keyCreated: created, url, port }, 'relay up');
+  // the one line a person starting the network looks for
+  process.stderr.write(`\nStarweave is up: open ${url} (wallet), ${url}demo.html (demo dApp); health at ${url}health\n\n`);
 });
 
 let stopping = false;

@@ -1,12 +1,12 @@
 /**
- * `npm test`: unit tests (node's test runner) then end-to-end tests (Playwright, real
- * Chromium tabs). Both always run; the last line sums them up for CI.
+ * `npm test`: typecheck, unit tests (node's test runner), then end-to-end tests (Playwright,
+ * real Chromium tabs). Both always run; the last line sums them up for CI.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const unitGlobs = ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'worker/**/*.test.ts', 'web/**/*.test.ts'];
+const unitGlobs = ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'worker/**/*.test.ts', 'web/**/*.test.ts', 'bench/**/*.test.ts'];
 
 function run(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
@@ -33,6 +33,11 @@ let failed = 0;
 let code = 0;
 
 if (only !== '--e2e') {
+  console.log('\n== typecheck (tsc --noEmit, strict)');
+  const tsc = await run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+  if (tsc.code === 0) passed++;
+  else [failed, code] = [failed + 1, tsc.code];
+
   console.log('\n== unit tests (node --test)');
   const unit = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...unitGlobs]);
   passed += count(unit.output, /ℹ pass (\d+)/);

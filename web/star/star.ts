@@ -44,6 +44,8 @@ export class Star {
     this.gossip = new AppGossip(node, core);
     this.dialer = new DirectDialer(node);
     this.relay = new RelayLink(node, relayUrl, (info) => this.onRelay(info));
+    node.addEventListener('connection:open', () => this.emitStatus());
+    node.addEventListener('connection:close', () => this.emitStatus());
     if (debug) {
       this.debug = {
         publishRaw: (topic, bytes) => this.gossip.publishRaw(topic, bytes),
@@ -116,7 +118,11 @@ export class Star {
 
   private onRelay(info: RelayInfo): void {
     if (info.state === 'down') this.events.emit('relay-error', info);
-    void this.status().then((s) => this.events.emit('status', s));
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    if (!this.closed) void this.status().then((s) => this.events.emit('status', s));
   }
 
   private assertOpen(): void {

@@ -23,6 +23,7 @@ export function App(props: { star: Promise<Star> }) {
     let stopped = false;
     let timer: ReturnType<typeof setInterval> | undefined;
     let unsubscribe: (() => void) | undefined;
+    let offStatus: (() => void) | undefined;
     props.star.then(
       (s) => {
         if (stopped) return;
@@ -30,6 +31,8 @@ export function App(props: { star: Promise<Star> }) {
         unsubscribe = s.subscribe(FEED_TOPIC, (m) => setFeed((f) => [m, ...f].slice(0, FEED_LIMIT)));
         const refresh = () => void s.status().then((st) => !stopped && setStatus(st));
         refresh();
+        // events for changes (peers, relay), a slow timer for scores and retry countdowns
+        offStatus = s.on('status', (st) => !stopped && setStatus(st));
         timer = setInterval(refresh, 1000);
       },
       (err: Error) => setStartError(`${err.message}. Reload the page to try again.`),
@@ -38,6 +41,7 @@ export function App(props: { star: Promise<Star> }) {
       stopped = true;
       clearInterval(timer);
       unsubscribe?.();
+      offStatus?.();
     };
   }, [props.star]);
 
