@@ -23,7 +23,7 @@ export async function openStar(browser: Browser, relayUrl: string, index: number
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[star ${index}] page error: ${err.message}`));
-  await page.goto(relayUrl + '/' + query);
+  await page.goto(new URL(query, relayUrl + '/').href);
   const peerId = await page.evaluate(async () => (await window.starweave.connect()).peerId);
   return { index, context, page, peerId };
 }
