@@ -9,19 +9,14 @@ import { defineConfig, type InlineConfig } from 'vite';
 
 const root = import.meta.dirname;
 const outDir = resolve(root, 'dist');
+const buildOptions = { outDir, emptyOutDir: false, target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 2048 };
 
 export default defineConfig({
   root: resolve(root, 'web/wallet'),
   publicDir: resolve(root, 'public'),
   plugins: [react()],
   logLevel: 'warn',
-  build: {
-    outDir,
-    emptyOutDir: false,
-    target: 'es2022',
-    sourcemap: true,
-    chunkSizeWarningLimit: 2048,
-  },
+  build: buildOptions,
 });
 
 /** The embed script and the Star core worker, each a single self-contained file. */
@@ -32,11 +27,7 @@ export function libraryBuilds(): InlineConfig[] {
     publicDir: false,
     logLevel: 'warn',
     build: {
-      outDir,
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      chunkSizeWarningLimit: 2048,
+      ...buildOptions,
       lib: { entry: resolve(root, entry), name, formats, fileName: (format) => (format === 'es' ? `${fileName}.mjs` : `${fileName}.js`) },
     },
   });

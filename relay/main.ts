@@ -8,7 +8,8 @@ import { createHttpServer } from './http.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createLogger } from './log.ts';
 import { createRelayMetrics } from './metrics.ts';
-import { createRelayNode, freeLoopbackPort } from './node.ts';
+import { freeLoopbackPort } from './free-port.ts';
+import { createRelayNode } from './node.ts';
 
 const parsed = parseRelayArgs(process.argv.slice(2), process.env);
 if (parsed.kind === 'help') {
@@ -24,6 +25,8 @@ const log = createLogger(config.logLevel);
 const metrics = createRelayMetrics();
 
 const { key, created } = await loadOrCreateKey(resolve(config.keyFile));
+// libp2p reports only the announced (public) address once `announce` is set, so the
+// internal listener's port is chosen here rather than by libp2p
 const internalPort = await freeLoopbackPort();
 const node = await createRelayNode(config, key, log, metrics, internalPort);
 

@@ -3,7 +3,6 @@
  * relay v2 server with limits sized for hundreds of tabs, and a gossipsub router that
  * routes every Starweave topic any Star subscribes to.
  */
-import { createServer } from 'node:net';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
@@ -64,19 +63,6 @@ export async function createRelayNode(
   node.addEventListener('connection:close', () => metrics.connections.set(node.getConnections().length));
   setInterval(() => metrics.reservations.set(node.services.relay.reservations.size), 2_000).unref();
   return node;
-}
-
-/**
- * A free loopback port for the internal WebSocket listener. libp2p reports only the announced
- * (public) address once `announce` is set, so the internal port is chosen here, not by libp2p.
- */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (addr === null || typeof addr === 'string') throw new Error('could not find a free loopback port');
-  return addr.port;
 }
 
 /** The address browsers use: a wildcard listen address is announced as loopback. */

@@ -2,24 +2,12 @@
  * Untrusted input: malformed and oversized gossip is rejected without harming any tab and
  * costs the sender its peer score; a wrong relay address is a visible error with retries.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStar, openStars, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { freeLoopbackPort } from '../../relay/free-port.ts';
+import { expect, test } from './support/fixtures.ts';
+import { directCount, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
 
-let relay: RelayProcess;
-let tabs: StarTab[] = [];
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-});
-
-test.afterEach(async () => {
-  await closeAll(tabs);
-  await relay.stop();
-});
-
-test('malformed and oversized gossip is rejected, nobody crashes, and the sender loses peer score', async ({ browser }) => {
-  tabs = await openStars(browser, relay.url, 3);
+test('malformed and oversized gossip is rejected, nobody crashes, and the sender loses peer score', async ({ stars }) => {
+  const tabs = await stars.many(3);
   const [bad, ...good] = tabs as [StarTab, ...StarTab[]];
   const topic = 'bad-input';
   for (const tab of tabs) {
@@ -60,13 +48,10 @@ test('malformed and oversized gossip is rejected, nobody crashes, and the sender
   for (const tab of good) expect(await received(tab)).not.toContain('this is not an envelope');
 });
 
-test('a wrong relay address shows an error a person can act on and retries with backoff', async ({ browser }) => {
-  const closed = await startRelay();
-  const deadUrl = closed.url;
-  await closed.stop();
-
-  const tab = await openStar(browser, relay.url, 0, `?debug&relay=${encodeURIComponent(deadUrl)}`);
-  tabs = [tab];
+test('a wrong relay address shows an error a person can act on and retries with backoff', async ({ stars }) => {
+  // a port where nothing listens: take a free one and do not use it
+  const deadUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
+  const tab = await stars.one(`?debug&relay=${encodeURIComponent(deadUrl)}`);
   const banner = tab.page.getByTestId('relay-error');
   await expect(banner).toContainText('Relay unreachable');
   await expect(banner).toContainText(deadUrl);

@@ -2,26 +2,13 @@
  * `/star.js` as a dApp uses it: the demo page loads the classic script, gets
  * `window.starweave`, and talks to a wallet tab; close() ends the Star for good.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStar, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { expect, test } from './support/fixtures.ts';
+import { directCount, waitTopicPeers } from './support/stars.ts';
 
-let relay: RelayProcess;
-let tabs: StarTab[] = [];
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-});
-
-test.afterEach(async () => {
-  await closeAll(tabs);
-  await relay.stop();
-});
-
-test('the demo dApp embeds /star.js, exchanges gossip with a wallet tab, and close() ends its Star', async ({ browser }) => {
-  const wallet = await openStar(browser, relay.url, 0);
-  const dapp = await openStar(browser, relay.url, 1, 'demo.html?debug');
-  tabs = [wallet, dapp];
+test('the demo dApp embeds /star.js, exchanges gossip with a wallet tab, and close() ends its Star', async ({ stars }) => {
+  const wallet = await stars.one();
+  const dapp = await stars.one('demo.html?debug');
+  const tabs = [wallet, dapp];
 
   // the classic script defined the global, and the demo page connected through it
   expect(await dapp.page.evaluate(() => typeof window.starweave.connect)).toBe('function');

@@ -2,24 +2,11 @@
  * Eight Stars in eight browser contexts meet through a real relay, connect directly over
  * WebRTC, and every published message reaches every other Star.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStars, publish, received, record, status, waitMesh, type StarTab } from './support/stars.ts';
+import { expect, test } from './support/fixtures.ts';
+import { directCount, publish, received, record, status, waitMesh } from './support/stars.ts';
 
-let relay: RelayProcess;
-let tabs: StarTab[] = [];
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-});
-
-test.afterEach(async () => {
-  await closeAll(tabs);
-  await relay.stop();
-});
-
-test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach every other tab', async ({ browser }) => {
-  tabs = await openStars(browser, relay.url, 8);
+test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach every other tab', async ({ stars }) => {
+  const tabs = await stars.many(8);
 
   for (const tab of tabs) {
     await expect.poll(() => directCount(tab), { timeout: 30_000, message: `star ${tab.index} needs ≥ 2 direct WebRTC peers` }).toBeGreaterThanOrEqual(2);

@@ -2,24 +2,11 @@
  * The relay is only a way in: once Stars are directly connected they keep gossiping when the
  * relay is gone, and when it comes back a new Star joins the same network.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type RelayProcess } from './support/relay-process.ts';
-import { closeAll, directCount, openStar, openStars, publish, received, record, status, waitMesh, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { expect, test } from './support/fixtures.ts';
+import { directCount, publish, received, record, status, waitMesh, waitTopicPeers } from './support/stars.ts';
 
-let relay: RelayProcess;
-let tabs: StarTab[] = [];
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-});
-
-test.afterEach(async () => {
-  await closeAll(tabs);
-  await relay.stop();
-});
-
-test('direct connections carry gossip while the relay is down; a new tab joins after it restarts', async ({ browser }) => {
-  tabs = await openStars(browser, relay.url, 4);
+test('direct connections carry gossip while the relay is down; a new tab joins after it restarts', async ({ relay, stars }) => {
+  const tabs = await stars.many(4);
   const topic = 'outage';
   for (const tab of tabs) {
     await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(3);
@@ -40,7 +27,7 @@ test('direct connections carry gossip while the relay is down; a new tab joins a
   await relay.restart();
   for (const tab of tabs) await expect.poll(async () => (await status(tab)).relay, { timeout: 40_000 }).toBe('connected');
 
-  const newcomer = await openStar(browser, relay.url, tabs.length);
+  const newcomer = await stars.one();
   tabs.push(newcomer);
   await expect.poll(() => directCount(newcomer), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
   await record(newcomer, topic);

@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freeLoopbackPort } from '../../../relay/free-port.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 /** The project's own Node 22 (the `node` npm package), whatever runs this file. */
@@ -21,15 +21,6 @@ export interface RelayProcess {
   /** starts it again on the same port with the same identity */
   restart(): Promise<void>;
   logs(): string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  await new Promise((r) => server.close(r));
-  if (addr === null || typeof addr === 'string') throw new Error('no free port');
-  return addr.port;
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -48,7 +39,7 @@ async function waitHealthy(url: string, child: ChildProcess, output: () => strin
 }
 
 export async function startRelay(opts: { port?: number; env?: Record<string, string> } = {}): Promise<RelayProcess> {
-  const port = opts.port ?? (await freePort());
+  const port = opts.port ?? (await freeLoopbackPort());
   const keyFile = join(mkdtempSync(join(tmpdir(), 'starweave-relay-')), 'relay.key');
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess;

@@ -86,7 +86,3 @@ export async function waitMesh(tabs: StarTab[], topic: string, min: number, time
       .toBeGreaterThanOrEqual(min);
   }
 }
-
-export async function closeAll(tabs: StarTab[]): Promise<void> {
-  await Promise.all(tabs.map((t) => t.context.close()));
-}
