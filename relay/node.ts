@@ -85,10 +85,11 @@ function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger,
       return;
     }
     scoreTopic(scored, topic);
-    pubsub.topicValidators.set(topic, (_peer, msg) => {
+    pubsub.topicValidators.set(topic, (peer, msg) => {
       const { verdict, reason } = judgeGossip(msg.topic, msg.data, Date.now());
       metrics.gossipMessages.inc({ verdict });
-      if (verdict === 'reject') log.info({ topic: msg.topic, from: _peer.toString(), reason }, 'rejected gossip message');
+      // debug, not info: a flood of garbage must not become a flood of log lines (the metric counts it)
+      if (verdict === 'reject') log.debug({ topic: msg.topic, from: peer.toString(), reason }, 'rejected gossip message');
       return verdict as TopicValidatorResult;
     });
     pubsub.subscribe(topic);
