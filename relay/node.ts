@@ -13,7 +13,7 @@ import { ping } from '@libp2p/ping';
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { gossipOptions, scoreTopic, type GossipScoreView } from '../shared/gossip/gossip-config.ts';
+import { gossipOptions, scoreTopic } from '../shared/gossip/gossip-config.ts';
 import { DISCOVERY_TOPIC, isStarweaveTopic } from '../shared/gossip/topics.ts';
 import { judgeGossip } from '../shared/gossip/validate.ts';
 import type { RelayConfig } from './config.ts';
@@ -77,14 +77,13 @@ export function announceHost(host: string): string {
  */
 function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics): void {
   const pubsub = node.services.pubsub;
-  const scored = pubsub as unknown as GossipScoreView;
   const join = (topic: string): void => {
     if (pubsub.getTopics().includes(topic) || !isStarweaveTopic(topic)) return;
     if (pubsub.getTopics().length >= config.maxTopics) {
       log.warn({ topic, maxTopics: config.maxTopics }, 'topic limit reached; not routing this topic');
       return;
     }
-    scoreTopic(scored, topic);
+    scoreTopic(pubsub, topic);
     pubsub.topicValidators.set(topic, (peer, msg) => {
       const { verdict, reason } = judgeGossip(msg.topic, msg.data, Date.now());
       metrics.gossipMessages.inc({ verdict });

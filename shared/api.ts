@@ -53,5 +53,4 @@ export interface ConnectOptions {
 export interface StarEvents {
   status: StarStatus;
   'relay-error': RelayInfo;
-  message: GossipMessage;
 }

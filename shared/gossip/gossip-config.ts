@@ -73,7 +73,12 @@ export interface GossipScoreView {
   score: { params: PeerScoreParams };
 }
 
+/** Gossipsub's score and mesh inspection, which its public interface type leaves out. */
+export function scoreView(pubsub: object): GossipScoreView {
+  return pubsub as GossipScoreView;
+}
+
 /** Registers score parameters for a topic on a running gossipsub (topics are dynamic). */
-export function scoreTopic(pubsub: GossipScoreView, topic: string): void {
-  pubsub.score.params.topics[topic] ??= topicScoreParams();
+export function scoreTopic(pubsub: object, topic: string): void {
+  scoreView(pubsub).score.params.topics[topic] ??= topicScoreParams();
 }

@@ -64,7 +64,9 @@ describe('dial planner', () => {
     p.directOpened('b');
     p.directClosed('b', 1_000);
     assert.deepEqual(p.plan(20_000), []);
+    assert.equal(p.knows('b'), false);
     p.discovered('b', 20_000);
+    assert.equal(p.knows('b'), true);
     assert.deepEqual(p.plan(20_000), ['b']);
   });
 });

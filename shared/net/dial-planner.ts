@@ -111,6 +111,11 @@ export class DialPlanner {
     return chosen;
   }
 
+  /** Whether the peer is still a candidate (not forgotten). */
+  knows(peer: string): boolean {
+    return this.candidates.has(peer);
+  }
+
   get directCount(): number {
     return this.connected.size;
   }

@@ -49,6 +49,8 @@ export class DirectDialer {
 
   private tick(): void {
     for (const peer of this.planner.plan(Date.now())) void this.dial(peer);
+    // the planner forgets Stars that stopped announcing themselves; so do their addresses
+    for (const peer of this.addrs.keys()) if (!this.planner.knows(peer)) this.addrs.delete(peer);
   }
 
   private async dial(peer: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { Remote } from 'comlink';
 import type { GossipMessage } from '../../shared/api.ts';
 import { StarError } from '../../shared/errors.ts';
 import type { AppMessage } from '../../shared/gossip/app-message.ts';
-import { scoreTopic, type GossipScoreView } from '../../shared/gossip/gossip-config.ts';
+import { scoreTopic, scoreView } from '../../shared/gossip/gossip-config.ts';
 import { appGossipTopic, appTopicName, DISCOVERY_TOPIC, isValidAppTopic } from '../../shared/gossip/topics.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import type { StarNode } from './libp2p-node.ts';
@@ -27,7 +27,7 @@ export class AppGossip {
     this.node = node;
     this.core = core;
     const pubsub = node.services.pubsub;
-    scoreTopic(pubsub as unknown as GossipScoreView, DISCOVERY_TOPIC);
+    scoreTopic(pubsub, DISCOVERY_TOPIC);
     pubsub.topicValidators.set(DISCOVERY_TOPIC, (peer, msg) => this.validate(msg));
     pubsub.addEventListener('message', (evt) => this.deliver(evt.detail));
   }
@@ -54,7 +54,7 @@ export class AppGossip {
       this.subscribers.set(topic, set);
       const gossipTopic = appGossipTopic(topic);
       const pubsub = this.node.services.pubsub;
-      scoreTopic(pubsub as unknown as GossipScoreView, gossipTopic);
+      scoreTopic(pubsub, gossipTopic);
       pubsub.topicValidators.set(gossipTopic, (peer, msg) => this.validate(msg));
       pubsub.subscribe(gossipTopic);
     }
@@ -66,6 +66,16 @@ export class AppGossip {
       this.node.services.pubsub.unsubscribe(appGossipTopic(topic));
       this.node.services.pubsub.topicValidators.delete(appGossipTopic(topic));
     };
+  }
+
+  /** This Star's gossipsub score of a peer (negative: it misbehaved). */
+  peerScore(peerId: string): number {
+    return scoreView(this.node.services.pubsub).getScore(peerId);
+  }
+
+  /** Peer ids in this Star's gossip mesh for an app topic. */
+  meshPeers(topic: string): string[] {
+    return scoreView(this.node.services.pubsub).getMeshPeers(appGossipTopic(topic));
   }
 
   /** Peer ids this Star knows to be subscribed to an app topic. */

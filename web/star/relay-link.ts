@@ -28,8 +28,8 @@ export class RelayLink {
     node.addEventListener('connection:close', (evt) => {
       if (this.stopped || evt.detail.remotePeer.toString() !== this.info.peerId) return;
       if (node.getConnections(evt.detail.remotePeer).length > 0) return;
-      this.update({ state: 'connecting', error: 'lost the connection to the relay; reconnecting' });
       this.schedule(backoffDelay(RELAY_BACKOFF, 0));
+      this.update({ state: 'connecting', error: 'lost the connection to the relay; reconnecting' });
     });
   }
 
@@ -46,6 +46,7 @@ export class RelayLink {
     clearTimeout(this.timer);
   }
 
+  /** Plans the next attempt; the caller reports the state change after it. */
   private schedule(delay: number): void {
     clearTimeout(this.timer);
     this.info.nextRetryAt = Date.now() + delay;
@@ -62,10 +63,8 @@ export class RelayLink {
       this.update({ state: 'connected', peerId, attempts: 0, error: undefined, nextRetryAt: undefined });
     } catch (err) {
       const attempts = this.info.attempts + 1;
-      const delay = backoffDelay(RELAY_BACKOFF, attempts - 1);
-      this.info.nextRetryAt = Date.now() + delay;
+      this.schedule(backoffDelay(RELAY_BACKOFF, attempts - 1));
       this.update({ state: 'down', attempts, error: describe(err, this.info.url) });
-      this.schedule(delay);
     } finally {
       this.inFlight = false;
     }

@@ -5,8 +5,6 @@
 import { wrap, type Remote } from 'comlink';
 import type { ConnectOptions, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus } from '../../shared/api.ts';
 import { StarError } from '../../shared/errors.ts';
-import type { GossipScoreView } from '../../shared/gossip/gossip-config.ts';
-import { appGossipTopic } from '../../shared/gossip/topics.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
@@ -49,9 +47,9 @@ export class Star {
     if (debug) {
       this.debug = {
         publishRaw: (topic, bytes) => this.gossip.publishRaw(topic, bytes),
-        peerScore: (peerId) => (node.services.pubsub as unknown as GossipScoreView).getScore(peerId),
+        peerScore: (peerId) => this.gossip.peerScore(peerId),
         topicPeers: (topic) => this.gossip.topicPeers(topic),
-        meshPeers: (topic) => (node.services.pubsub as unknown as GossipScoreView).getMeshPeers(appGossipTopic(topic)),
+        meshPeers: (topic) => this.gossip.meshPeers(topic),
       };
     }
   }
@@ -105,11 +103,10 @@ export class Star {
   private peers(): PeerInfo[] {
     const relayPeer = this.relay.current.peerId;
     const byPeer = new Map<string, PeerInfo>();
-    const scores = this.node.services.pubsub as unknown as GossipScoreView;
     for (const conn of this.node.getConnections()) {
       const peerId = conn.remotePeer.toString();
       if (peerId === relayPeer) continue;
-      const info = byPeer.get(peerId) ?? { peerId, direct: false, score: scores.getScore(peerId) };
+      const info = byPeer.get(peerId) ?? { peerId, direct: false, score: this.gossip.peerScore(peerId) };
       info.direct ||= isDirect(conn);
       byPeer.set(peerId, info);
     }
