@@ -11,9 +11,15 @@
  * (a second agreement is fraud).
  */
 import { bytesEqual } from '../codec/cbor.ts';
+import { toHex as hex } from '../codec/hex.ts';
 import { halfBlockHash, MAX_MEMO_CHARS, ZERO_HASH, type HalfBlock } from './half-block.ts';
 
-export type Rule = 'blocked' | 'signature' | 'sequence' | 'previous-hash' | 'time' | 'link' | 'amount' | 'memo' | 'balance' | 'duplicate';
+/**
+ * `missing` is not an offence: the block is ahead of the history this ledger has (a gap in
+ * the sequence, or an agreement to a proposal not seen yet); the caller fetches the history
+ * and tries again. Every other rule means the block is invalid wherever it is judged.
+ */
+export type Rule = 'blocked' | 'signature' | 'missing' | 'previous-hash' | 'time' | 'link' | 'amount' | 'memo' | 'balance' | 'duplicate';
 
 export interface FraudProof {
   kind: 'double-block' | 'double-agreement';
@@ -29,7 +35,6 @@ export type ApplyResult =
 
 export const MAX_FUTURE_SKEW_MS = 60_000;
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const key = (pk: Uint8Array, seq: number) => `${hex(pk)}:${seq}`;
 
 interface Account {
@@ -40,9 +45,17 @@ interface Account {
   balance: number;
 }
 
+export interface StoredBlock {
+  block: HalfBlock;
+  hash: Uint8Array;
+}
+
 export class Ledger {
   private readonly accounts = new Map<string, Account>();
-  private readonly blocks = new Map<string, { block: HalfBlock; hash: Uint8Array }>();
+  private readonly blocks = new Map<string, StoredBlock>();
+  private readonly byHash = new Map<string, StoredBlock>();
+  /** proposals by receiver (hex pk), in arrival order */
+  private readonly incoming = new Map<string, StoredBlock[]>();
   /** proposal key → the agreement that countersigned it */
   private readonly agreements = new Map<string, HalfBlock>();
   private readonly blocked = new Set<string>();
@@ -71,12 +84,45 @@ export class Ledger {
     return this.agreements.get(key(proposerPk, seq));
   }
 
-  apply(block: HalfBlock, check: { signatureValid: boolean; now: number }): ApplyResult {
+  /** A block by its hash (hex), e.g. a transfer id. */
+  byId(id: string): StoredBlock | undefined {
+    return this.byHash.get(id);
+  }
+
+  block(pk: Uint8Array, seq: number): StoredBlock | undefined {
+    return this.blocks.get(key(pk, seq));
+  }
+
+  /** The account's chain, oldest first. */
+  chain(pk: Uint8Array): StoredBlock[] {
+    const out: StoredBlock[] = [];
+    for (let seq = 1; ; seq++) {
+      const b = this.blocks.get(key(pk, seq));
+      if (!b) return out;
+      out.push(b);
+    }
+  }
+
+  /** Proposals that name this account as receiver, agreed or not. */
+  proposalsTo(pk: Uint8Array): readonly StoredBlock[] {
+    return this.incoming.get(hex(pk)) ?? [];
+  }
+
+  /** Every account this ledger has a chain for, with its head sequence number. */
+  heads(): Array<[string, number]> {
+    return [...this.accounts].map(([id, a]) => [id, a.seq]);
+  }
+
+  /**
+   * `hash` may be passed when the caller already has it (hashing the received canonical
+   * bytes), so the block is not encoded again on the hot path.
+   */
+  apply(block: HalfBlock, check: { signatureValid: boolean; now: number; hash?: Uint8Array }): ApplyResult {
     const id = hex(block.pk);
     if (this.blocked.has(id)) return { ok: false, rule: 'blocked', reason: 'this account is blocked by a fraud proof' };
     if (!check.signatureValid) return { ok: false, rule: 'signature', reason: 'the signature does not verify' };
 
-    const hash = halfBlockHash(block);
+    const hash = check.hash ?? halfBlockHash(block);
     const existing = this.blocks.get(key(block.pk, block.seq));
     if (existing) {
       if (bytesEqual(existing.hash, hash)) return { ok: false, rule: 'duplicate', reason: 'already have this block' };
@@ -84,7 +130,7 @@ export class Ledger {
     }
 
     const account = this.accounts.get(id) ?? { seq: 0, hash: ZERO_HASH, time: 0, balance: this.genesis.get(id) ?? 0 };
-    if (block.seq !== account.seq + 1) return { ok: false, rule: 'sequence', reason: `expected seq ${account.seq + 1}, got ${block.seq}` };
+    if (block.seq !== account.seq + 1) return { ok: false, rule: 'missing', reason: `seq ${block.seq} arrived before seq ${account.seq + 1}: history missing` };
     if (!bytesEqual(block.prev, account.hash)) return { ok: false, rule: 'previous-hash', reason: 'prev is not the hash of the previous block' };
     if (block.time < account.time || block.time > check.now + MAX_FUTURE_SKEW_MS) {
       return { ok: false, rule: 'time', reason: 'time goes backwards or is in the future' };
@@ -103,7 +149,7 @@ export class Ledger {
     } else {
       const proposalKey = key(block.linkPk, block.linkSeq);
       const proposal = this.blocks.get(proposalKey)?.block;
-      if (!proposal) return { ok: false, rule: 'link', reason: 'the proposal this agreement names is unknown' };
+      if (!proposal) return { ok: false, rule: 'missing', reason: 'the proposal this agreement names has not arrived yet' };
       if (proposal.linkSeq !== 0 || !bytesEqual(proposal.linkPk, block.pk)) {
         return { ok: false, rule: 'link', reason: 'the named block is not a proposal to this account' };
       }
@@ -114,7 +160,15 @@ export class Ledger {
       delta = amount;
     }
 
-    this.blocks.set(key(block.pk, block.seq), { block, hash });
+    const stored = { block, hash };
+    this.blocks.set(key(block.pk, block.seq), stored);
+    this.byHash.set(hex(hash), stored);
+    if (block.linkSeq === 0) {
+      const to = hex(block.linkPk);
+      const list = this.incoming.get(to);
+      if (list) list.push(stored);
+      else this.incoming.set(to, [stored]);
+    }
     this.accounts.set(id, { seq: block.seq, hash, time: block.time, balance: account.balance + delta });
     return { ok: true, hash };
   }

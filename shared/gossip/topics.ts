@@ -10,6 +10,12 @@ export const APP_TOPIC_PREFIX = '/starweave/app/1/';
 /** Gossip topic libp2p's pubsub peer discovery uses; Stars learn each other's addresses here. */
 export const DISCOVERY_TOPIC = '/starweave/discovery/1';
 
+/** Half-blocks and fraud proofs of account chains (one cluster until the scaling issue splits it). */
+export const CHAIN_TOPIC = '/starweave/chain/1';
+
+/** Signed presence records: which account runs at which peer id, so transfers reach it directly. */
+export const PRESENCE_TOPIC = '/starweave/presence/1';
+
 /** An application topic name: short, printable, no whitespace. */
 export const APP_TOPIC_PATTERN = /^[A-Za-z0-9_.:\-/]{1,100}$/;
 

@@ -1,0 +1,91 @@
+/**
+ * Messages that carry account-chain data, on gossip and on streams, in the one canonical
+ * CBOR encoding:
+ *
+ *   { t: 'blocks', blocks: [halfBlockBytes…], more?: bool }   gossip, transfer delivery, sync answers
+ *   { t: 'fraud', kind, a: halfBlockBytes, b: halfBlockBytes } gossip: permanent evidence
+ *   { t: 'sync', heads: [[pk, seq]…] }                          sync request: "what I have"
+ *
+ * Decoding checks size and shape only; the blocks themselves are decoded and judged by the
+ * ledger after their signatures are checked.
+ */
+import { decodeCanonical, encodeCanonical, isRecord, type CborValue } from '../codec/cbor.ts';
+import { PUBLIC_KEY_BYTES } from './address.ts';
+import { MAX_HALF_BLOCK_BYTES } from './half-block.ts';
+
+export const SYNC_PROTOCOL = '/starweave/chain-sync/1';
+export const TRANSFER_PROTOCOL = '/starweave/transfer/1';
+
+/** one gossip message: a writer's small batch */
+export const MAX_GOSSIP_BLOCKS = 64;
+export const MAX_GOSSIP_BYTES = 64 * 1024;
+/** one sync answer */
+export const MAX_SYNC_BLOCKS = 2048;
+export const MAX_STREAM_BYTES = 2 * 1024 * 1024;
+export const MAX_SYNC_HEADS = 4096;
+
+export type FraudKind = 'double-block' | 'double-agreement';
+
+export type ChainMessage =
+  | { t: 'blocks'; blocks: Uint8Array[]; more: boolean }
+  | { t: 'fraud'; kind: FraudKind; a: Uint8Array; b: Uint8Array }
+  | { t: 'sync'; heads: Array<[Uint8Array, number]> };
+
+export function encodeChainMessage(m: ChainMessage): Uint8Array {
+  switch (m.t) {
+    case 'blocks':
+      return encodeCanonical({ t: 'blocks', blocks: m.blocks, more: m.more });
+    case 'fraud':
+      return encodeCanonical({ t: 'fraud', kind: m.kind, a: m.a, b: m.b });
+    case 'sync':
+      return encodeCanonical({ t: 'sync', heads: m.heads.map(([pk, seq]) => [pk, seq]) });
+  }
+}
+
+export type DecodedMessage = { ok: true; value: ChainMessage } | { ok: false; reason: string };
+
+const isBlockBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_HALF_BLOCK_BYTES;
+
+/** `limits`: gossip messages are small; stream answers may be larger. */
+export function decodeChainMessage(bytes: Uint8Array, limits: { maxBytes: number; maxBlocks: number }): DecodedMessage {
+  if (bytes.length > limits.maxBytes) return { ok: false, reason: `chain message too large (${bytes.length} bytes, limit ${limits.maxBytes})` };
+  let v: CborValue;
+  try {
+    v = decodeCanonical(bytes);
+  } catch (err) {
+    return { ok: false, reason: `chain message is not canonical CBOR: ${(err as Error).message}` };
+  }
+  if (!isRecord(v)) return { ok: false, reason: 'chain message must be a map' };
+  if (v.t === 'blocks') {
+    const { blocks, more } = v;
+    if (Object.keys(v).length !== 3 || !Array.isArray(blocks) || typeof more !== 'boolean') return { ok: false, reason: 'blocks message must be { t, blocks, more }' };
+    if (blocks.length > limits.maxBlocks) return { ok: false, reason: `too many blocks in one message (${blocks.length}, limit ${limits.maxBlocks})` };
+    if (!blocks.every(isBlockBytes)) return { ok: false, reason: `each block must be 1–${MAX_HALF_BLOCK_BYTES} bytes` };
+    return { ok: true, value: { t: 'blocks', blocks: blocks as Uint8Array[], more } };
+  }
+  if (v.t === 'fraud') {
+    const { kind, a, b } = v;
+    if (Object.keys(v).length !== 4 || (kind !== 'double-block' && kind !== 'double-agreement') || !isBlockBytes(a) || !isBlockBytes(b)) {
+      return { ok: false, reason: 'fraud message must be { t, kind, a, b }' };
+    }
+    return { ok: true, value: { t: 'fraud', kind, a, b } };
+  }
+  if (v.t === 'sync') {
+    const { heads } = v;
+    if (Object.keys(v).length !== 2 || !Array.isArray(heads) || heads.length > MAX_SYNC_HEADS) return { ok: false, reason: `sync request must be { t, heads } with at most ${MAX_SYNC_HEADS} heads` };
+    const out: Array<[Uint8Array, number]> = [];
+    for (const h of heads) {
+      if (!Array.isArray(h) || h.length !== 2) return { ok: false, reason: 'each head must be [pk, seq]' };
+      const [pk, seq] = h;
+      if (!(pk instanceof Uint8Array) || pk.length !== PUBLIC_KEY_BYTES || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+        return { ok: false, reason: 'each head must be [32-byte key, seq ≥ 0]' };
+      }
+      out.push([pk, seq]);
+    }
+    return { ok: true, value: { t: 'sync', heads: out } };
+  }
+  return { ok: false, reason: `unknown chain message type ${String(v.t)}` };
+}
+
+export const GOSSIP_LIMITS = { maxBytes: MAX_GOSSIP_BYTES, maxBlocks: MAX_GOSSIP_BLOCKS };
+export const STREAM_LIMITS = { maxBytes: MAX_STREAM_BYTES, maxBlocks: MAX_SYNC_BLOCKS };
