@@ -13,6 +13,10 @@ export type StarErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'MALFORMED'
   | 'NO_PEERS'
+  | 'WRONG_PASSWORD'
+  | 'ACCOUNT_IN_USE'
+  | 'TAKEN_OVER'
+  | 'UNKNOWN_TRANSFER'
   | 'CLOSED';
 
 export class StarError extends Error {
