@@ -2,10 +2,15 @@
  * Types of the public embed API (`window.starweave`, `/star.js`, `/star.mjs`). Tests, dApps
  * and the wallet all speak this; names follow the design's embed API.
  */
+import type { Balance, Transfer, TransferStatus } from './chain/transfers.ts';
+
+export type { Balance, Transfer, TransferStatus };
+
 export type RelayState = 'connected' | 'connecting' | 'down';
 
 export interface PeerInfo {
   peerId: string;
+  /** the account this peer runs, from its signed presence record */
   address?: string;
   /** a direct WebRTC connection exists (otherwise only reachable through the relay) */
   direct: boolean;
@@ -46,11 +51,34 @@ export interface GossipMessage {
 export interface ConnectOptions {
   /** http(s) URL of the relay; defaults to the origin `/star.js` (or the page) came from */
   relay?: string;
-  /** test-only hooks (`star.debug`): publish raw bytes, read peer scores */
+  /** test-only hooks (`star.debug`): publish raw bytes, read peer scores, fork the chain */
   debug?: boolean;
+  /**
+   * The account runs in one tab at a time. When another tab of this browser runs it,
+   * `connect()` fails with ACCOUNT_IN_USE; `takeOver: true` moves it here (the other tab's
+   * Star closes with TAKEN_OVER).
+   */
+  takeOver?: boolean;
+}
+
+/** Why a Star stopped by itself. */
+export interface ClosedInfo {
+  code: 'TAKEN_OVER';
+  message: string;
 }
 
 export interface StarEvents {
   status: StarStatus;
   'relay-error': RelayInfo;
+  /** a transfer of this account appeared or changed status */
+  transfer: Transfer;
+  /** a fraud proof blocked an account; its blocks are refused from now on */
+  fraud: { address: string };
+  closed: ClosedInfo;
+}
+
+/** `requestFaucet()`'s answer: the faucet's proposal to this account. */
+export interface FaucetPayout {
+  id: string;
+  amount: number;
 }

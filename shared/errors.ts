@@ -17,6 +17,7 @@ export type StarErrorCode =
   | 'ACCOUNT_IN_USE'
   | 'TAKEN_OVER'
   | 'UNKNOWN_TRANSFER'
+  | 'ACCOUNT_BLOCKED'
   | 'CLOSED';
 
 export class StarError extends Error {

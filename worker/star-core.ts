@@ -1,13 +1,21 @@
 /**
- * The Star core that runs inside the Web Worker. Everything that thinks lives here; the
- * main thread only moves bytes between libp2p and this object.
+ * The Star core that runs inside the Web Worker. Everything that thinks lives here: the
+ * account key, the chains, validation. The main thread only moves bytes between libp2p
+ * and this object, and asks it questions.
  *
  * Methods return results instead of throwing StarErrors, because comlink serialises thrown
  * errors without their `code`.
  */
-import { encodeAppMessage } from '../shared/gossip/app-message.ts';
-import { judgeGossip, type GossipJudgement } from '../shared/gossip/validate.ts';
+import { parseGenesis } from '../shared/chain/genesis.ts';
+import type { Balance, Transfer, TransferStatus } from '../shared/chain/transfers.ts';
 import { StarError } from '../shared/errors.ts';
+import { encodeAppMessage } from '../shared/gossip/app-message.ts';
+import { judgeGossip, type GossipJudgement, type Verdict } from '../shared/gossip/validate.ts';
+import { acquireAccountLock } from './account-lock.ts';
+import { loadOrCreateAccount, restoreAccount, type AccountKeys } from './account-keys.ts';
+import { ChainService, type CoreOutputs, type GossipItem } from './chain-service.ts';
+import { openStarDb, type StarDb } from './star-db.ts';
+import { verifyBench, type VerifyBenchResult } from './verify-bench.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: StarError['code']; message: string };
 
@@ -16,21 +24,68 @@ function fail(err: unknown): { ok: false; code: StarError['code']; message: stri
   return { ok: false, code: 'MALFORMED', message: (err as Error).message ?? String(err) };
 }
 
+async function attempt<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+export interface CoreInit {
+  /** take the account over from another tab of this browser that runs it */
+  takeOver: boolean;
+  /** enables test-only switches (forking, benchmarks) */
+  debug: boolean;
+}
+
+/** Outputs plus the one thing only the lock knows: another tab took the account. */
+export interface CoreCallbacks extends CoreOutputs {
+  lost(): void;
+}
+
 const utf8 = new TextEncoder();
 
 export class StarCore {
-  private account = '';
+  private chain?: ChainService;
+  private keys?: AccountKeys;
+  private db?: StarDb;
+  private debug = false;
+  private lock?: { release(): void };
+  private callbacks?: CoreCallbacks;
+
+  /** Takes the account lock and loads (or creates) this browser's account. */
+  async init(opts: CoreInit, callbacks: CoreCallbacks): Promise<Result<{ address: string }>> {
+    return attempt(async () => {
+      if (this.keys) return { address: this.keys.address };
+      this.lock = await acquireAccountLock({ takeOver: opts.takeOver, onLost: () => callbacks.lost() });
+      this.db = await openStarDb();
+      this.keys = await loadOrCreateAccount(this.db);
+      this.debug = opts.debug;
+      this.callbacks = callbacks;
+      return { address: this.keys.address };
+    });
+  }
 
   /**
-   * Starts the core. Until account chains exist (accounts issue) the account is a random
-   * placeholder address that lives as long as the worker.
+   * Starts the chains on the network's genesis file (as the relay serves it at
+   * /genesis.json): replays what this Star stored and countersigns what waited for it.
    */
-  init(): { address: string } {
-    if (this.account === '') {
-      const bytes = crypto.getRandomValues(new Uint8Array(16));
-      this.account = 'sw-placeholder-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return { address: this.account };
+  async startChain(genesis: unknown): Promise<Result<{ blocks: number }>> {
+    return attempt(async () => {
+      if (!this.chain) {
+        const { balances } = parseGenesis(genesis);
+        this.chain = await ChainService.open(this.accountKeys().signer, balances, this.database(), this.callbacks!, Date.now());
+        this.chain.agreeToWaiting(Date.now());
+      }
+      return { blocks: this.chain.engine.size };
+    });
+  }
+
+  /** Stops writing: the lock is released so another tab may run the account. */
+  close(): void {
+    this.lock?.release();
+    this.db?.close();
   }
 
   encodePublish(topic: string, data: string | Uint8Array, now: number): Result<Uint8Array> {
@@ -46,6 +101,106 @@ export class StarCore {
   judge(gossipTopic: string, data: Uint8Array, now: number): GossipJudgement {
     return judgeGossip(gossipTopic, data, now);
   }
+
+  // ---- network inputs (bytes in, verdicts or bytes out) ------------------------------
+
+  judgeChain(items: GossipItem[], now: number): Promise<Verdict[]> {
+    return this.service().judgeGossip(items, now);
+  }
+
+  judgePresence(bytes: Uint8Array, now: number): Promise<Verdict> {
+    return this.service().judgePresence(bytes, now);
+  }
+
+  syncRequest(): Uint8Array {
+    return this.service().syncRequest();
+  }
+
+  answerSync(request: Uint8Array): Uint8Array {
+    return this.service().answerSync(request);
+  }
+
+  answerDelivery(request: Uint8Array, peer: string, now: number): Promise<Uint8Array> {
+    return this.service().answerDelivery(request, peer, now);
+  }
+
+  ingestAnswer(answer: Uint8Array, peer: string, now: number): Promise<{ more: boolean; stored: number }> {
+    return this.service().ingestAnswer(answer, peer, now);
+  }
+
+  presenceRecord(peerId: string, addrs: string[], now: number, ttl: number): Promise<Uint8Array> {
+    return this.service().presenceRecord(peerId, addrs, now, ttl);
+  }
+
+  addressesByPeer(now: number): Record<string, string> {
+    return this.chain?.addressesByPeer(now) ?? {};
+  }
+
+  // ---- the account (embed API) ------------------------------------------------------
+
+  transfer(to: string, amount: number, memo: string, now: number): Promise<Result<{ id: string }>> {
+    return attempt(() => this.service().transfer(to, amount, memo, now));
+  }
+
+  transferStatus(id: string): Promise<Result<TransferStatus>> {
+    return attempt(() => this.service().status(id));
+  }
+
+  balance(address?: string): Promise<Result<Balance>> {
+    return attempt(() => this.service().balance(address));
+  }
+
+  history(): Promise<Result<Transfer[]>> {
+    return attempt(() => this.service().history());
+  }
+
+  exportBackup(passphrase: string): Promise<Result<string>> {
+    return attempt(() => this.accountKeys().exportBackup(passphrase));
+  }
+
+  /** Replaces this browser's account; the Star must be restarted to run it. */
+  restoreBackup(text: string, passphrase: string): Promise<Result<{ address: string }>> {
+    return attempt(async () => ({ address: (await restoreAccount(this.database(), text, passphrase)).address }));
+  }
+
+  // ---- test-only switches (connect({ debug: true })) ---------------------------------
+
+  forkForTest(to: string, amount: number, now: number): Promise<Result<void>> {
+    return attempt(() => this.debugOnly().forkForTest(to, amount, now));
+  }
+
+  isBlocked(address: string): Promise<Result<boolean>> {
+    return attempt(() => this.service().isBlocked(address));
+  }
+
+  verifyBench(genesis: unknown, blocks: Uint8Array[], batch: number): Promise<Result<VerifyBenchResult>> {
+    return attempt(() => {
+      this.debugOnly();
+      return verifyBench(parseGenesis(genesis).balances, blocks, batch);
+    });
+  }
+
+  private service(): ChainService {
+    if (!this.chain) {
+      throw new StarError('RELAY_UNREACHABLE', 'this Star has not reached the network yet, so it does not know its starting balances; it keeps retrying the relay (start the network with `npm start`)');
+    }
+    return this.chain;
+  }
+
+  private debugOnly(): ChainService {
+    if (!this.debug) throw new StarError('NOT_APPROVED', 'test switches need connect({ debug: true })');
+    return this.service();
+  }
+
+  private accountKeys(): AccountKeys {
+    if (!this.keys) throw new StarError('CLOSED', 'the Star core is not started');
+    return this.keys;
+  }
+
+  private database(): StarDb {
+    if (!this.db) throw new StarError('CLOSED', 'the Star core is not started');
+    return this.db;
+  }
 }
 
-export type StarCoreApi = Pick<StarCore, 'init' | 'encodePublish' | 'judge'>;
+export type StarCoreApi = Omit<StarCore, never>;

@@ -2,7 +2,8 @@
  * Messages that carry account-chain data, on gossip and on streams, in the one canonical
  * CBOR encoding:
  *
- *   { t: 'blocks', blocks: [halfBlockBytes…], more?: bool }   gossip, transfer delivery, sync answers
+ *   { t: 'blocks', blocks: [halfBlockBytes…], more, proofs }  gossip, transfer delivery, sync answers
+ *                                                (proofs: [{ kind, a, b }…], so a newcomer learns them)
  *   { t: 'fraud', kind, a: halfBlockBytes, b: halfBlockBytes } gossip: permanent evidence
  *   { t: 'sync', heads: [[pk, seq]…] }                          sync request: "what I have"
  *
@@ -26,15 +27,23 @@ export const MAX_SYNC_HEADS = 4096;
 
 export type FraudKind = 'double-block' | 'double-agreement';
 
+export const MAX_PROOFS = 256;
+
+export interface ProofBytes {
+  kind: FraudKind;
+  a: Uint8Array;
+  b: Uint8Array;
+}
+
 export type ChainMessage =
-  | { t: 'blocks'; blocks: Uint8Array[]; more: boolean }
+  | { t: 'blocks'; blocks: Uint8Array[]; more: boolean; proofs: ProofBytes[] }
   | { t: 'fraud'; kind: FraudKind; a: Uint8Array; b: Uint8Array }
   | { t: 'sync'; heads: Array<[Uint8Array, number]> };
 
 export function encodeChainMessage(m: ChainMessage): Uint8Array {
   switch (m.t) {
     case 'blocks':
-      return encodeCanonical({ t: 'blocks', blocks: m.blocks, more: m.more });
+      return encodeCanonical({ t: 'blocks', blocks: m.blocks, more: m.more, proofs: m.proofs.map((p) => ({ kind: p.kind, a: p.a, b: p.b })) });
     case 'fraud':
       return encodeCanonical({ t: 'fraud', kind: m.kind, a: m.a, b: m.b });
     case 'sync':
@@ -57,18 +66,26 @@ export function decodeChainMessage(bytes: Uint8Array, limits: { maxBytes: number
   }
   if (!isRecord(v)) return { ok: false, reason: 'chain message must be a map' };
   if (v.t === 'blocks') {
-    const { blocks, more } = v;
-    if (Object.keys(v).length !== 3 || !Array.isArray(blocks) || typeof more !== 'boolean') return { ok: false, reason: 'blocks message must be { t, blocks, more }' };
+    const { blocks, more, proofs } = v;
+    if (Object.keys(v).length !== 4 || !Array.isArray(blocks) || typeof more !== 'boolean' || !Array.isArray(proofs)) {
+      return { ok: false, reason: 'blocks message must be { t, blocks, more, proofs }' };
+    }
     if (blocks.length > limits.maxBlocks) return { ok: false, reason: `too many blocks in one message (${blocks.length}, limit ${limits.maxBlocks})` };
     if (!blocks.every(isBlockBytes)) return { ok: false, reason: `each block must be 1–${MAX_HALF_BLOCK_BYTES} bytes` };
-    return { ok: true, value: { t: 'blocks', blocks: blocks as Uint8Array[], more } };
+    if (proofs.length > MAX_PROOFS) return { ok: false, reason: `too many proofs in one message (limit ${MAX_PROOFS})` };
+    const decodedProofs: ProofBytes[] = [];
+    for (const p of proofs) {
+      const proof = proofShape(p);
+      if (!proof) return { ok: false, reason: 'each proof must be { kind, a, b }' };
+      decodedProofs.push(proof);
+    }
+    return { ok: true, value: { t: 'blocks', blocks: blocks as Uint8Array[], more, proofs: decodedProofs } };
   }
   if (v.t === 'fraud') {
-    const { kind, a, b } = v;
-    if (Object.keys(v).length !== 4 || (kind !== 'double-block' && kind !== 'double-agreement') || !isBlockBytes(a) || !isBlockBytes(b)) {
-      return { ok: false, reason: 'fraud message must be { t, kind, a, b }' };
-    }
-    return { ok: true, value: { t: 'fraud', kind, a, b } };
+    const { t: _t, ...rest } = v;
+    const proof = proofShape(rest);
+    if (!proof) return { ok: false, reason: 'fraud message must be { t, kind, a, b }' };
+    return { ok: true, value: { t: 'fraud', ...proof } };
   }
   if (v.t === 'sync') {
     const { heads } = v;
@@ -85,6 +102,13 @@ export function decodeChainMessage(bytes: Uint8Array, limits: { maxBytes: number
     return { ok: true, value: { t: 'sync', heads: out } };
   }
   return { ok: false, reason: `unknown chain message type ${String(v.t)}` };
+}
+
+function proofShape(v: unknown): ProofBytes | undefined {
+  if (!isRecord(v) || Object.keys(v).length !== 3) return undefined;
+  const { kind, a, b } = v;
+  if ((kind !== 'double-block' && kind !== 'double-agreement') || !isBlockBytes(a) || !isBlockBytes(b)) return undefined;
+  return { kind, a, b };
 }
 
 export const GOSSIP_LIMITS = { maxBytes: MAX_GOSSIP_BYTES, maxBlocks: MAX_GOSSIP_BLOCKS };

@@ -24,8 +24,11 @@ export interface Transfer {
 
 export function statusOf(ledger: Ledger, proposal: StoredBlock): TransferStatus {
   const p = proposal.block;
+  // a forking sender's transfers are refused even if a receiver countersigned before the
+  // proof reached it: nothing from a proven offender may be checkpointed
+  if (ledger.isBlocked(p.pk)) return 'rejected';
   if (ledger.agreementFor(p.pk, p.seq)) return 'agreed';
-  if (ledger.isBlocked(p.pk) || ledger.isBlocked(p.linkPk)) return 'rejected';
+  if (ledger.isBlocked(p.linkPk)) return 'rejected';
   return 'pending';
 }
 

@@ -1,13 +1,20 @@
 /**
  * A Star as the page sees it: the object `starweave.connect()` returns. It wires the
- * worker (the Star core) to the libp2p node on this thread and exposes the embed API.
+ * worker (the Star core: account key, chains, validation) to the libp2p node on this
+ * thread and exposes the embed API.
  */
-import { wrap, type Remote } from 'comlink';
-import type { ConnectOptions, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus } from '../../shared/api.ts';
+import { proxy, wrap, type Remote } from 'comlink';
+import type { Balance, ConnectOptions, FaucetPayout, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus, Transfer, TransferStatus } from '../../shared/api.ts';
+import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
 import { StarError } from '../../shared/errors.ts';
-import type { StarCoreApi } from '../../worker/star-core.ts';
+import { CHAIN_TOPIC } from '../../shared/gossip/topics.ts';
+import type { CoreCallbacks, Result, StarCoreApi } from '../../worker/star-core.ts';
+import type { VerifyBenchResult } from '../../worker/verify-bench.ts';
+import { ChainLink } from './chain-link.ts';
 import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
+import { askFaucet } from './faucet-client.ts';
+import { loadGenesis } from './genesis-source.ts';
 import { AppGossip } from './gossip.ts';
 import { createStarNode, type StarNode } from './libp2p-node.ts';
 import { RelayLink } from './relay-link.ts';
@@ -17,6 +24,17 @@ export interface StarDebug {
   peerScore(peerId: string): number;
   topicPeers(topic: string): string[];
   meshPeers(topic: string): string[];
+  /** signs two different blocks at this chain's next seq and publishes both */
+  fork(to: string, amount: number): Promise<void>;
+  isBlocked(address: string): Promise<boolean>;
+  verifyBench(genesis: unknown, blocks: Uint8Array[], batch: number): Promise<VerifyBenchResult>;
+  /** publishes prepared chain messages on the chain topic, as bytes */
+  publishChain(messages: Uint8Array[]): Promise<void>;
+}
+
+function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw new StarError(r.code, r.message);
+  return r.value;
 }
 
 export class Star {
@@ -26,30 +44,46 @@ export class Star {
   readonly debug?: StarDebug;
   private readonly node: StarNode;
   private readonly worker: Worker;
+  private readonly core: Remote<StarCoreApi>;
   private readonly relay: RelayLink;
   private readonly dialer: DirectDialer;
   private readonly gossip: AppGossip;
-  private readonly events = new Emitter<StarEvents>();
+  private readonly chain: ChainLink;
+  private readonly events: Emitter<StarEvents>;
+  private readonly relayUrl: string;
+  private chainStarted?: Promise<boolean>;
+  private addresses: Record<string, string> = {};
   private closed = false;
   private readonly onClosed: () => void;
 
-  private constructor(node: StarNode, worker: Worker, core: Remote<StarCoreApi>, address: string, relayUrl: string, debug: boolean, onClosed: () => void) {
+  private constructor(parts: { node: StarNode; worker: Worker; core: Remote<StarCoreApi>; chain: ChainLink; events: Emitter<StarEvents>; address: string; relayUrl: string; debug: boolean; onClosed: () => void }) {
+    const { node, core, chain } = parts;
     this.node = node;
-    this.onClosed = onClosed;
-    this.worker = worker;
-    this.address = address;
+    this.worker = parts.worker;
+    this.core = core;
+    this.chain = chain;
+    this.events = parts.events;
+    this.onClosed = parts.onClosed;
+    this.address = parts.address;
+    this.relayUrl = parts.relayUrl;
     this.peerId = node.peerId.toString();
     this.gossip = new AppGossip(node, core);
     this.dialer = new DirectDialer(node);
-    this.relay = new RelayLink(node, relayUrl, (info) => this.onRelay(info));
+    this.relay = new RelayLink(node, parts.relayUrl, (info) => this.onRelay(info));
     node.addEventListener('connection:open', () => this.emitStatus());
     node.addEventListener('connection:close', () => this.emitStatus());
-    if (debug) {
+    if (parts.debug) {
       this.debug = {
         publishRaw: (topic, bytes) => this.gossip.publishRaw(topic, bytes),
         peerScore: (peerId) => this.gossip.peerScore(peerId),
         topicPeers: (topic) => this.gossip.topicPeers(topic),
         meshPeers: (topic) => this.gossip.meshPeers(topic),
+        fork: async (to, amount) => unwrap(await this.core.forkForTest(to, amount, Date.now())),
+        isBlocked: async (address) => unwrap(await this.core.isBlocked(address)),
+        verifyBench: async (genesis, blocks, batch) => unwrap(await this.core.verifyBench(genesis, blocks, batch)),
+        publishChain: async (messages) => {
+          for (const m of messages) this.chain.publish(CHAIN_TOPIC, m);
+        },
       };
     }
   }
@@ -57,9 +91,27 @@ export class Star {
   static async start(opts: ConnectOptions & { relay: string; workerUrl: string; onClosed: () => void }): Promise<Star> {
     const worker = new Worker(opts.workerUrl, { name: 'starweave-core' });
     const core = wrap<StarCoreApi>(worker);
-    const { address } = await core.init();
     const node = await createStarNode();
-    const star = new Star(node, worker, core, address, opts.relay, opts.debug === true, opts.onClosed);
+    const chain = new ChainLink(node, core);
+    const events = new Emitter<StarEvents>();
+    let star: Star | undefined;
+    const callbacks: CoreCallbacks = {
+      publish: (topic, bytes) => chain.publish(topic, bytes),
+      deliver: (peerId, addrs, bytes) => chain.deliver(peerId, addrs, bytes),
+      sync: (peerId) => chain.sync(peerId),
+      transfer: (t) => events.emit('transfer', t),
+      fraud: (address) => events.emit('fraud', { address }),
+      lost: () => void star?.stop({ code: 'TAKEN_OVER', message: 'This account is now running in another tab of this browser, so this tab stopped. Reload this page to take it back here.' }),
+    };
+    const init = await core.init({ takeOver: opts.takeOver === true, debug: opts.debug === true }, proxy(callbacks));
+    if (!init.ok) {
+      await node.stop();
+      worker.terminate();
+      throw new StarError(init.code, init.message);
+    }
+    star = new Star({ node, worker, core, chain, events, address: init.value.address, relayUrl: opts.relay, debug: opts.debug === true, onClosed: opts.onClosed });
+    // without the relay the Star still starts; the chains start when the relay answers
+    await star.ensureChain().catch((err: unknown) => console.warn('starweave: cannot start the chains yet', err));
     star.relay.start();
     return star;
   }
@@ -82,6 +134,57 @@ export class Star {
     return this.gossip.subscribe(topic, fn);
   }
 
+  // ---- accounts and transfers -------------------------------------------------------
+
+  /** Dev network only: the relay's faucet sends this account coins (rate-limited). */
+  async requestFaucet(): Promise<FaucetPayout> {
+    await this.chainReady();
+    const payout = await askFaucet(this.relayUrl, this.address);
+    const relayPeer = this.relay.current.peerId ?? '';
+    await this.core.ingestAnswer(encodeChainMessage({ t: 'blocks', blocks: [payout.block], more: false, proofs: [] }), relayPeer, Date.now());
+    return { id: payout.id, amount: payout.amount };
+  }
+
+  async balance(address?: string): Promise<Balance> {
+    await this.chainReady();
+    return unwrap(await this.core.balance(address));
+  }
+
+  /** Proposes a transfer in this account's chain; the receiver's Star countersigns it. */
+  async transfer(to: string, amount: number, memo = ''): Promise<{ id: string }> {
+    await this.chainReady();
+    if (typeof to !== 'string') throw new StarError('INVALID_ADDRESS', 'transfer(to, amount, memo?): `to` must be an address string starting with sw1');
+    if (typeof memo !== 'string') throw new StarError('INVALID_ARGUMENT', 'transfer(to, amount, memo?): memo must be a string');
+    return unwrap(await this.core.transfer(to, amount, memo, Date.now()));
+  }
+
+  async transferStatus(id: string): Promise<TransferStatus> {
+    await this.chainReady();
+    return unwrap(await this.core.transferStatus(id));
+  }
+
+  async history(): Promise<Transfer[]> {
+    await this.chainReady();
+    return unwrap(await this.core.history());
+  }
+
+  /** The account key, encrypted with a passphrase: the only way it leaves the worker. */
+  async exportBackup(passphrase: string): Promise<string> {
+    this.assertOpen();
+    return unwrap(await this.core.exportBackup(passphrase));
+  }
+
+  /**
+   * Replaces this browser's account with the one in `backup`. This Star closes; connect
+   * again (the wallet reloads) to run the restored account.
+   */
+  async restoreBackup(backup: string, passphrase: string): Promise<{ address: string }> {
+    this.assertOpen();
+    const restored = unwrap(await this.core.restoreBackup(backup, passphrase));
+    await this.close();
+    return restored;
+  }
+
   on<K extends keyof StarEvents>(event: K, fn: (value: StarEvents[K]) => void): () => void {
     return this.events.on(event, fn);
   }
@@ -91,13 +194,50 @@ export class Star {
   }
 
   async close(): Promise<void> {
+    await this.stop();
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  private async stop(reason?: StarEvents['closed']): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.relay.stop();
     this.dialer.stop();
+    this.chain.stop();
     await this.node.stop();
+    await this.core.close().catch(() => undefined);
     this.worker.terminate();
     this.onClosed();
+    if (reason) this.events.emit('closed', reason);
+  }
+
+  /** Starts the chains once the genesis file is known (from the relay, or the last visit). */
+  private ensureChain(): Promise<boolean> {
+    this.chainStarted ??= (async () => {
+      const genesis = await loadGenesis(this.relayUrl);
+      if (genesis === undefined) return false;
+      unwrap(await this.core.startChain(genesis));
+      await this.chain.start();
+      return true;
+    })().then(
+      (ok) => {
+        if (!ok) this.chainStarted = undefined;
+        return ok;
+      },
+      (err: unknown) => {
+        this.chainStarted = undefined;
+        throw err;
+      },
+    );
+    return this.chainStarted;
+  }
+
+  private async chainReady(): Promise<void> {
+    this.assertOpen();
+    if (!(await this.ensureChain())) {
+      throw new StarError('RELAY_UNREACHABLE', `this Star has not reached the relay at ${this.relayUrl} yet, so it does not know the network's starting balances; it keeps retrying (start the network with \`npm start\`)`);
+    }
   }
 
   private peers(): PeerInfo[] {
@@ -107,6 +247,8 @@ export class Star {
       const peerId = conn.remotePeer.toString();
       if (peerId === relayPeer) continue;
       const info = byPeer.get(peerId) ?? { peerId, direct: false, score: this.gossip.peerScore(peerId) };
+      const address = this.addresses[peerId];
+      if (address) info.address = address;
       info.direct ||= isDirect(conn);
       byPeer.set(peerId, info);
     }
@@ -115,11 +257,21 @@ export class Star {
 
   private onRelay(info: RelayInfo): void {
     if (info.state === 'down') this.events.emit('relay-error', info);
+    if (info.state === 'connected' && info.peerId) {
+      const peerId = info.peerId;
+      void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId), (err: unknown) => console.warn('starweave: cannot start the chains', err));
+    }
     this.emitStatus();
   }
 
   private emitStatus(): void {
-    if (!this.closed) void this.status().then((s) => this.events.emit('status', s));
+    if (this.closed) return;
+    void this.core
+      .addressesByPeer(Date.now())
+      .then((a) => (this.addresses = a))
+      .catch(() => undefined)
+      .then(() => this.status())
+      .then((s) => this.events.emit('status', s));
   }
 
   private assertOpen(): void {

@@ -1,0 +1,142 @@
+/**
+ * The network side of account chains on the main thread: gossip topics for half-blocks
+ * and presence, the sync and transfer-delivery stream protocols, and this Star's presence
+ * announcements. It only moves bytes; every judgement is the worker's.
+ */
+import type { Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Remote } from 'comlink';
+import { MAX_GOSSIP_BYTES, MAX_STREAM_BYTES, SYNC_PROTOCOL, TRANSFER_PROTOCOL } from '../../shared/chain/chain-message.ts';
+import { scoreTopic } from '../../shared/gossip/gossip-config.ts';
+import { CHAIN_TOPIC, PRESENCE_TOPIC } from '../../shared/gossip/topics.ts';
+import type { Verdict } from '../../shared/gossip/validate.ts';
+import { exchange, serveExchange } from '../../shared/net/lp-exchange.ts';
+import type { GossipItem } from '../../worker/chain-service.ts';
+import type { StarCoreApi } from '../../worker/star-core.ts';
+import type { StarNode } from './libp2p-node.ts';
+import { ValidatorBatch } from './validator-batch.ts';
+
+/** presence lives this long unless renewed */
+export const PRESENCE_TTL_MS = 60_000;
+/** announcements: soon after start (others learn us fast), then steadily */
+const PRESENCE_SCHEDULE_MS = [500, 3_000, 10_000];
+const PRESENCE_EVERY_MS = 20_000;
+/** sync with one peer at most this often (a burst of early blocks asks once) */
+const SYNC_EVERY_MS = 2_000;
+const MAX_SYNC_ROUNDS = 50;
+const DIAL_TIMEOUT_MS = 15_000;
+
+export class ChainLink {
+  private readonly node: StarNode;
+  private readonly core: Remote<StarCoreApi>;
+  private readonly batch: ValidatorBatch<GossipItem, Verdict>;
+  private readonly lastSync = new Map<string, number>();
+  private presenceTimer?: ReturnType<typeof setTimeout>;
+  private relayPeer?: string;
+  private stopped = false;
+
+  constructor(node: StarNode, core: Remote<StarCoreApi>) {
+    this.node = node;
+    this.core = core;
+    this.batch = new ValidatorBatch((items) => core.judgeChain(items, Date.now()));
+  }
+
+  /** Joins the topics and serves the protocols once the worker's chain is running. */
+  async start(): Promise<void> {
+    const pubsub = this.node.services.pubsub;
+    for (const topic of [CHAIN_TOPIC, PRESENCE_TOPIC]) scoreTopic(pubsub, topic);
+    pubsub.topicValidators.set(CHAIN_TOPIC, (peer, msg) => this.judgeChain(peer.toString(), msg));
+    pubsub.topicValidators.set(PRESENCE_TOPIC, async (_peer, msg) => (await this.core.judgePresence(msg.data, Date.now())) as TopicValidatorResult);
+    pubsub.subscribe(CHAIN_TOPIC);
+    pubsub.subscribe(PRESENCE_TOPIC);
+    const opts = { runOnLimitedConnection: true, maxInboundStreams: 8 };
+    await this.node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, (req) => this.core.answerSync(req)), opts);
+    await this.node.handle(TRANSFER_PROTOCOL, serveExchange(MAX_GOSSIP_BYTES, (req, conn) => this.core.answerDelivery(req, conn.remotePeer.toString(), Date.now())), opts);
+  }
+
+  /** The relay is (back): catch up from it and tell the network where this account is. */
+  relayConnected(relayPeer: string): void {
+    this.relayPeer = relayPeer;
+    this.sync(relayPeer);
+    this.schedulePresence(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.presenceTimer);
+  }
+
+  // ---- outputs the worker asks for --------------------------------------------------
+
+  publish(topic: string, bytes: Uint8Array): void {
+    if (this.stopped) return;
+    this.node.services.pubsub.publish(topic, bytes).catch((err: unknown) => console.warn('starweave: publish failed', topic, err));
+  }
+
+  /** Delivers proposals straight to their receiver's Star and takes its agreements back. */
+  deliver(peerId: string, addrs: string[], bytes: Uint8Array): void {
+    void (async () => {
+      try {
+        const answer = await this.request(peerId, addrs, TRANSFER_PROTOCOL, bytes);
+        await this.core.ingestAnswer(answer, peerId, Date.now());
+      } catch (err) {
+        // the receiver went away; its next presence record triggers another delivery
+        console.info('starweave: transfer delivery to', peerId, 'failed:', (err as Error).message);
+      }
+    })();
+  }
+
+  /** Fetches the history `peer` has and we lack (and the faucet's from the relay). */
+  sync(peer: string): void {
+    for (const p of new Set([peer, this.relayPeer])) {
+      if (p === undefined || this.stopped) continue;
+      const now = Date.now();
+      if (now - (this.lastSync.get(p) ?? 0) < SYNC_EVERY_MS) continue;
+      this.lastSync.set(p, now);
+      void this.syncWith(p);
+    }
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  private async syncWith(peer: string): Promise<void> {
+    try {
+      for (let round = 0; round < MAX_SYNC_ROUNDS && !this.stopped; round++) {
+        const answer = await this.request(peer, [], SYNC_PROTOCOL, await this.core.syncRequest());
+        const { more } = await this.core.ingestAnswer(answer, peer, Date.now());
+        if (!more) return;
+      }
+    } catch (err) {
+      console.info('starweave: sync with', peer, 'failed:', (err as Error).message);
+    }
+  }
+
+  private async request(peerId: string, addrs: string[], protocol: string, bytes: Uint8Array): Promise<Uint8Array> {
+    const id = peerIdFromString(peerId);
+    if (addrs.length > 0) await this.node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
+    const stream = await this.node.dialProtocol(id, protocol, { runOnLimitedConnection: true, signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    return exchange(stream, bytes, MAX_STREAM_BYTES);
+  }
+
+  private async judgeChain(from: string, msg: Message): Promise<TopicValidatorResult> {
+    return (await this.batch.submit({ bytes: msg.data, from })) as TopicValidatorResult;
+  }
+
+  private schedulePresence(step: number): void {
+    clearTimeout(this.presenceTimer);
+    const delay = PRESENCE_SCHEDULE_MS[step] ?? PRESENCE_EVERY_MS;
+    this.presenceTimer = setTimeout(() => {
+      void this.announce();
+      this.schedulePresence(step + 1);
+    }, delay);
+  }
+
+  private async announce(): Promise<void> {
+    if (this.stopped) return;
+    // circuit addresses make this Star reachable through the relay; WebRTC ones directly
+    const addrs = this.node.getMultiaddrs().map((a) => a.toString()).filter((a) => a.includes('/p2p-circuit'));
+    const record = await this.core.presenceRecord(this.node.peerId.toString(), addrs, Date.now(), PRESENCE_TTL_MS);
+    this.publish(PRESENCE_TOPIC, record);
+  }
+}
