@@ -1,4 +1,5 @@
 import type { PeerInfo } from '../../shared/api.ts';
+import { shortAddress } from './format.ts';
 
 export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
   const direct = peers.filter((p) => p.direct).length;
@@ -14,6 +15,7 @@ export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
           <thead>
             <tr>
               <th>Peer id</th>
+              <th>Account</th>
               <th>Path</th>
               <th>Score</th>
             </tr>
@@ -22,6 +24,9 @@ export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
             {peers.map((p) => (
               <tr key={p.peerId}>
                 <td className="mono">{p.peerId}</td>
+                <td className="mono" data-testid="peer-address" title={p.address}>
+                  {p.address ? shortAddress(p.address) : <span className="muted">—</span>}
+                </td>
                 <td>{p.direct ? 'direct (WebRTC)' : 'relayed'}</td>
                 <td className={p.score < 0 ? 'bad' : ''}>{p.score.toFixed(1)}</td>
               </tr>

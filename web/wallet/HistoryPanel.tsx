@@ -1,0 +1,66 @@
+import { useEffect, useState } from 'react';
+import type { Transfer } from '../../shared/api.ts';
+import type { Star } from '../star/connect.ts';
+import { errorMessage } from './format.ts';
+import { TransferRow } from './TransferRow.tsx';
+
+const RETRY_MS = 2000;
+
+/** This account's transfers, newest first; reloaded whenever `refresh` changes. */
+export function HistoryPanel(props: { star: Pick<Star, 'history'>; refresh: number }) {
+  const { star, refresh } = props;
+  const [transfers, setTransfers] = useState<Transfer[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      star.history().then(
+        (list) => {
+          if (stopped) return;
+          setTransfers(list);
+          setError(null);
+        },
+        (err: unknown) => {
+          if (stopped) return;
+          setError(errorMessage(err));
+          // e.g. the relay not reached yet: try again until the chains start
+          retry = setTimeout(load, RETRY_MS);
+        },
+      );
+    };
+    load();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+    };
+  }, [star, refresh]);
+
+  return (
+    <section aria-label="history">
+      <h2>History</h2>
+      {error && <p className="muted">History not available yet: {error}</p>}
+      {transfers !== null && transfers.length === 0 && <p className="muted">No transfers yet. Get test coins or ask someone to send you some.</p>}
+      {transfers !== null && transfers.length > 0 && (
+        <table className="history">
+          <thead>
+            <tr>
+              <th>Direction</th>
+              <th>With</th>
+              <th className="num">Amount</th>
+              <th>Memo</th>
+              <th>Status</th>
+              <th>Time</th>
+            </tr>
+          </thead>
+          <tbody>
+            {transfers.map((t) => (
+              <TransferRow key={t.id} transfer={t} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

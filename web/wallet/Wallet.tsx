@@ -1,0 +1,70 @@
+/**
+ * The wallet for a running Star: the account first (balance, send, history, backup), then
+ * the Star as a network peer (relay, identity, peers) and the gossip feed.
+ */
+import { useEffect, useReducer, useState } from 'react';
+import type { GossipMessage, StarStatus } from '../../shared/api.ts';
+import type { Star } from '../star/connect.ts';
+import { AccountPanel } from './AccountPanel.tsx';
+import { BackupPanel } from './BackupPanel.tsx';
+import { FraudNotice } from './FraudNotice.tsx';
+import { GossipFeed } from './GossipFeed.tsx';
+import { HistoryPanel } from './HistoryPanel.tsx';
+import { IdentityPanel } from './IdentityPanel.tsx';
+import { PeersPanel } from './PeersPanel.tsx';
+import { RelayBanner } from './RelayBanner.tsx';
+import { SendForm } from './SendForm.tsx';
+
+const FEED_TOPIC = 'lobby';
+const FEED_LIMIT = 200;
+const STATUS_REFRESH_MS = 1000;
+
+export function Wallet({ star }: { star: Star }) {
+  const [status, setStatus] = useState<StarStatus | null>(null);
+  const [feed, setFeed] = useState<GossipMessage[]>([]);
+  const [frauds, setFrauds] = useState<string[]>([]);
+  // bumped on every transfer event (and after our own sends): balance and history reload
+  const [refresh, bump] = useReducer((n: number) => n + 1, 0);
+
+  useEffect(() => {
+    let stopped = false;
+    let unsubscribe = () => {};
+    try {
+      unsubscribe = star.subscribe(FEED_TOPIC, (m) => setFeed((f) => [m, ...f].slice(0, FEED_LIMIT)));
+    } catch (err) {
+      // closed already: the App shows why
+      console.warn('starweave wallet: cannot subscribe to the feed', err);
+    }
+    const load = () => void star.status().then((st) => !stopped && setStatus(st));
+    load();
+    // events for changes (peers, relay), a slow timer for scores and retry countdowns
+    const offStatus = star.on('status', (st) => !stopped && setStatus(st));
+    const offTransfer = star.on('transfer', () => bump());
+    const offFraud = star.on('fraud', ({ address }) => setFrauds((list) => (list.includes(address) ? list : [...list, address])));
+    const timer = setInterval(load, STATUS_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      unsubscribe();
+      offStatus();
+      offTransfer();
+      offFraud();
+    };
+  }, [star]);
+
+  return (
+    <>
+      {frauds.map((address) => (
+        <FraudNotice key={address} address={address} onDismiss={() => setFrauds((list) => list.filter((a) => a !== address))} />
+      ))}
+      {status && <RelayBanner info={status.relayInfo} />}
+      <AccountPanel star={star} refresh={refresh} onFunded={() => bump()} />
+      <SendForm star={star} onSent={() => bump()} />
+      <HistoryPanel star={star} refresh={refresh} />
+      <BackupPanel star={star} />
+      <IdentityPanel peerId={star.peerId} status={status} />
+      {status && <PeersPanel peers={status.peers} />}
+      <GossipFeed topic={FEED_TOPIC} feed={feed} onSend={(text) => star.publish(FEED_TOPIC, text)} />
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+/** Small display helpers shared by the wallet's panels. */
+
+/** `sw1qxy2kg…h3k9dz`: enough to recognise an account; show the full one in a `title`. */
+export function shortAddress(address: string): string {
+  return address.length > 18 ? `${address.slice(0, 10)}…${address.slice(-6)}` : address;
+}
+
+/** The stable `code` of a StarError (or anything shaped like one). */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The message a person can act on; never "[object Object]". */
+export function errorMessage(err: unknown): string {
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message !== '' ? message : String(err);
+}
