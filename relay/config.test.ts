@@ -23,6 +23,28 @@ describe('relay config', () => {
     assert.equal(r.config.maxReservations, 50);
   });
 
+  it('has faucet and genesis defaults, overridable by env and flags', () => {
+    const d = parseRelayArgs([], {});
+    assert.equal(d.kind, 'config');
+    if (d.kind !== 'config') return;
+    assert.equal(d.config.genesisFile, '.data/genesis.json');
+    assert.equal(d.config.faucetKeyFile, '.data/faucet.key');
+    assert.equal(d.config.faucetDb, '.data/faucet.sqlite');
+    assert.equal(d.config.faucetAmount, 1000);
+    assert.equal(d.config.faucetIntervalMs, 60_000);
+    const env = { GENESIS_FILE: '/g.json', FAUCET_KEY_FILE: '/f.key', FAUCET_DB: '/f.db', FAUCET_AMOUNT: '5', FAUCET_INTERVAL_MS: '10' };
+    const r = parseRelayArgs(['--faucet-amount', '7', '--genesis', '/other.json'], env);
+    assert.equal(r.kind, 'config');
+    if (r.kind !== 'config') return;
+    assert.deepEqual(
+      [r.config.genesisFile, r.config.faucetKeyFile, r.config.faucetDb, r.config.faucetAmount, r.config.faucetIntervalMs],
+      ['/other.json', '/f.key', '/f.db', 7, 10],
+    );
+    const zero = parseRelayArgs(['--faucet-amount', '0'], {});
+    assert.equal(zero.kind, 'error');
+    if (zero.kind === 'error') assert.match(zero.message, /--faucet-amount=0 is not a valid faucet-amount/);
+  });
+
   it('explains bad values', () => {
     const port = parseRelayArgs([], { PORT: 'eighty' });
     assert.equal(port.kind, 'error');
@@ -41,6 +63,6 @@ describe('relay config', () => {
     const r = parseRelayArgs(['--help'], {});
     assert.equal(r.kind, 'help');
     if (r.kind !== 'help') return;
-    for (const word of ['--port', 'PORT', '--key-file', 'RELAY_KEY_FILE', '--max-reservations', '--log-level']) assert.ok(r.text.includes(word), word);
+    for (const word of ['--port', 'PORT', '--key-file', 'RELAY_KEY_FILE', '--max-reservations', '--log-level', '--genesis', 'GENESIS_FILE', '--faucet-key-file', 'FAUCET_KEY_FILE', '--faucet-db', 'FAUCET_DB', '--faucet-amount', 'FAUCET_AMOUNT', '--faucet-interval-ms', 'FAUCET_INTERVAL_MS']) assert.ok(r.text.includes(word), word);
   });
 });

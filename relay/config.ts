@@ -15,6 +15,11 @@ export interface RelayConfig {
   relayDurationMs: number;
   relayDataBytes: number;
   maxTopics: number;
+  genesisFile: string;
+  faucetKeyFile: string;
+  faucetDb: string;
+  faucetAmount: number;
+  faucetIntervalMs: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
@@ -37,6 +42,11 @@ const OPTIONS: Option[] = [
   { flag: 'relay-duration-ms', env: 'RELAY_DURATION_MS', default: '600000', kind: 'int', key: 'relayDurationMs', help: 'life of one relayed connection (libp2p default: 120000); signalling needs seconds, a fallback path for Stars that cannot connect directly needs longer' },
   { flag: 'relay-data-bytes', env: 'RELAY_DATA_BYTES', default: String(16 * 1024 * 1024), kind: 'int', key: 'relayDataBytes', help: 'bytes one relayed connection may carry (libp2p default: 131072)' },
   { flag: 'max-topics', env: 'RELAY_MAX_TOPICS', default: '1000', kind: 'int', key: 'maxTopics', help: 'gossip topics the relay routes at once' },
+  { flag: 'genesis', env: 'GENESIS_FILE', default: '.data/genesis.json', kind: 'string', key: 'genesisFile', help: "the network's starting balances, served at /genesis.json; created on first start as a dev network that funds the faucet" },
+  { flag: 'faucet-key-file', env: 'FAUCET_KEY_FILE', default: '.data/faucet.key', kind: 'string', key: 'faucetKeyFile', help: "the dev faucet account's Ed25519 key (PKCS#8); created on first start (mode 0600)" },
+  { flag: 'faucet-db', env: 'FAUCET_DB', default: '.data/faucet.sqlite', kind: 'string', key: 'faucetDb', help: "the faucet's own account chain (SQLite); keep it with the key file and the genesis file, or the faucet forks its chain" },
+  { flag: 'faucet-amount', env: 'FAUCET_AMOUNT', default: '1000', kind: 'int', key: 'faucetAmount', help: 'what POST /faucet pays one account' },
+  { flag: 'faucet-interval-ms', env: 'FAUCET_INTERVAL_MS', default: '60000', kind: 'int', key: 'faucetIntervalMs', help: 'one faucet payout per account per this many milliseconds' },
   { flag: 'log-level', env: 'LOG_LEVEL', default: 'info', kind: 'level', key: 'logLevel', help: 'trace | debug | info | warn | error | fatal | silent' },
 ];
 

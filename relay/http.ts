@@ -1,6 +1,7 @@
 /**
  * The relay's one public port: static files (wallet, /star.js, demo dApp), /health,
- * /metrics, /relay.json, and WebSocket upgrades handed to the libp2p listener.
+ * /metrics, /relay.json, /genesis.json, POST /faucet, and WebSocket upgrades handed to the
+ * libp2p listener.
  *
  * libp2p's WebSocket listener owns its own HTTP server and answers plain requests with 400,
  * so it listens on an internal loopback port and this server pipes upgrade requests to it
@@ -10,6 +11,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
+import type { GenesisFile } from '../shared/chain/genesis.ts';
+import { handleFaucetRequest } from './faucet-http.ts';
+import type { Payout } from './faucet.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
 
@@ -22,6 +26,10 @@ export interface HttpDeps {
   /** relay peer id, for browsers to build the relay's multiaddr */
   peerId: string;
   health: () => { ok: boolean; detail: Record<string, unknown> };
+  /** the network's starting balances, as loaded: Stars build their ledger on it */
+  genesis: GenesisFile;
+  /** pays from the dev faucet and gossips the block */
+  payFaucet: (address: string, now: number) => Promise<Payout>;
 }
 
 export function createHttpServer(deps: HttpDeps): Server {
@@ -32,6 +40,14 @@ export function createHttpServer(deps: HttpDeps): Server {
     if (route === '/health') return sendHealth(deps, res);
     if (route === '/metrics') return void sendMetrics(deps, res);
     if (route === '/relay.json') return sendJson(res, 200, { peerId: deps.peerId });
+    if (route === '/genesis.json') return sendJson(res, 200, deps.genesis);
+    if (route === '/faucet') {
+      return void handleFaucetRequest({ pay: deps.payFaucet, log: deps.log, metrics: deps.metrics }, req, res).catch((err: Error) => {
+        deps.log.warn({ err: err.message }, 'faucet request failed');
+        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'the faucet request failed' });
+        else res.destroy();
+      });
+    }
     files(req, res, () => sendJson(res, 404, { error: `no file at ${req.url}; the wallet is at / and the embed script at /star.js` }));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(deps, req, socket as Socket, head));
@@ -39,9 +55,11 @@ export function createHttpServer(deps: HttpDeps): Server {
   return server;
 }
 
+const ROUTES = new Set(['/health', '/metrics', '/relay.json', '/genesis.json', '/faucet']);
+
 function routeOf(url: string): string {
   const path = url.split('?')[0] ?? '/';
-  return path === '/health' || path === '/metrics' || path === '/relay.json' ? path : 'static';
+  return ROUTES.has(path) ? path : 'static';
 }
 
 function sendHealth(deps: HttpDeps, res: ServerResponse): void {

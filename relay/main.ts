@@ -1,15 +1,19 @@
 /**
- * Relay entry point: `node relay/main.ts [--help]`. Starts the libp2p relay node and the
- * public HTTP server, and stops both cleanly on SIGINT/SIGTERM.
+ * Relay entry point: `node relay/main.ts [--help]`. Brings up the dev faucet (key, genesis
+ * file, its chain), the libp2p relay node and the public HTTP server, and stops them
+ * cleanly on SIGINT/SIGTERM. A genesis file or faucet db that is there but wrong stops the
+ * relay with a message naming the file; a faucet that genesis does not fund is only disabled.
  */
 import { resolve } from 'node:path';
 import { parseRelayArgs } from './config.ts';
+import { setUpFaucet, type FaucetSetup } from './faucet-setup.ts';
+import { createRelayGossipJudge } from './gossip-judge.ts';
 import { createHttpServer } from './http.ts';
 import { loadOrCreateKey } from './identity.ts';
 import { createLogger } from './log.ts';
 import { createRelayMetrics } from './metrics.ts';
 import { freeLoopbackPort } from './free-port.ts';
-import { createRelayNode } from './node.ts';
+import { createRelayNode, publishChainBlocks } from './node.ts';
 
 const parsed = parseRelayArgs(process.argv.slice(2), process.env);
 if (parsed.kind === 'help') {
@@ -24,11 +28,24 @@ const config = parsed.config;
 const log = createLogger(config.logLevel);
 const metrics = createRelayMetrics();
 
+let chain: FaucetSetup;
+try {
+  chain = await setUpFaucet(config, Date.now());
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'relay cannot start');
+  console.error(`relay: ${(err as Error).message}`);
+  process.exit(1);
+}
+const { faucet, genesis } = chain;
+const faucetInfo = { address: faucet.address, network: genesis.network, genesisFile: resolve(config.genesisFile), genesisCreated: genesis.created, keyCreated: chain.keyCreated };
+if (faucet.enabled) log.info({ ...faucetInfo, seq: faucet.seq, balance: faucet.balance, amount: faucet.amount, intervalMs: faucet.intervalMs }, 'faucet ready');
+else log.warn({ ...faucetInfo, reason: faucet.disabledReason }, 'faucet disabled: POST /faucet answers 503');
+
 const { key, created } = await loadOrCreateKey(resolve(config.keyFile));
 // libp2p reports only the announced (public) address once `announce` is set, so the
 // internal listener's port is chosen here rather than by libp2p
 const internalPort = await freeLoopbackPort();
-const node = await createRelayNode(config, key, log, metrics, internalPort);
+const node = await createRelayNode(config, key, log, metrics, internalPort, { judge: createRelayGossipJudge(), sync: faucet });
 
 let listening = false;
 const http = createHttpServer({
@@ -41,6 +58,13 @@ const http = createHttpServer({
     ok: listening && node.status === 'started',
     detail: { relay: { peerId: node.peerId.toString(), connections: node.getConnections().length, reservations: node.services.relay.reservations.size } },
   }),
+  genesis: genesis.file,
+  payFaucet: async (address, now) => {
+    const payout = await faucet.pay(address, now);
+    log.info({ to: address, seq: payout.seq, id: payout.id }, 'faucet paid');
+    void publishChainBlocks(node, [payout.bytes], log);
+    return payout;
+  },
 });
 
 http.on('error', (err: NodeJS.ErrnoException) => {
@@ -67,6 +91,7 @@ async function stop(signal: string): Promise<void> {
   http.close();
   http.closeAllConnections();
   await node.stop();
+  chain.store.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

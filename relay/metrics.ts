@@ -8,6 +8,8 @@ export interface RelayMetrics {
   topics: Gauge;
   gossipMessages: Counter<'verdict'>;
   httpRequests: Counter<'route' | 'status'>;
+  faucetPayouts: Counter;
+  faucetRefusals: Counter<'reason'>;
 }
 
 export function createRelayMetrics(): RelayMetrics {
@@ -28,6 +30,13 @@ export function createRelayMetrics(): RelayMetrics {
       name: 'starweave_relay_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    faucetPayouts: new Counter({ name: 'starweave_faucet_payouts_total', help: 'faucet payouts signed and stored', registers: [registry] }),
+    faucetRefusals: new Counter({
+      name: 'starweave_faucet_refusals_total',
+      help: 'faucet requests refused, by error code (RATE_LIMITED, INVALID_ADDRESS, FAUCET_UNAVAILABLE, …)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

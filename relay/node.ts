@@ -1,7 +1,8 @@
 /**
  * The relay's libp2p node: WebSockets (behind the HTTP server's upgrade proxy), circuit
- * relay v2 server with limits sized for hundreds of tabs, and a gossipsub router that
- * routes every Starweave topic any Star subscribes to.
+ * relay v2 server with limits sized for hundreds of tabs, a gossipsub router that routes
+ * every Starweave topic any Star subscribes to, and the chain-sync responder for the
+ * faucet's chain.
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
@@ -13,14 +14,28 @@ import { ping } from '@libp2p/ping';
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { encodeChainMessage, MAX_STREAM_BYTES, SYNC_PROTOCOL } from '../shared/chain/chain-message.ts';
 import { gossipOptions, scoreTopic } from '../shared/gossip/gossip-config.ts';
-import { DISCOVERY_TOPIC, isStarweaveTopic } from '../shared/gossip/topics.ts';
-import { judgeGossip } from '../shared/gossip/validate.ts';
+import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '../shared/gossip/topics.ts';
+import type { GossipJudgement } from '../shared/gossip/validate.ts';
+import { serveExchange } from '../shared/net/lp-exchange.ts';
+import { answerSyncRequest, type SyncSource } from './chain-sync.ts';
 import type { RelayConfig } from './config.ts';
+import type { RelayGossipJudge } from './gossip-judge.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 export type RelayNode = Libp2p<{ pubsub: GossipSub; relay: ReturnType<ReturnType<typeof circuitRelayServer>>; identify: unknown; ping: unknown }>;
+
+/** Topics the relay is in from the start and never leaves: Stars rely on it to route them. */
+export const PERMANENT_TOPICS: readonly string[] = [DISCOVERY_TOPIC, CHAIN_TOPIC, PRESENCE_TOPIC];
+
+export interface RelayChainDeps {
+  /** the relay's gossip verdict: shared rules plus signatures */
+  judge: RelayGossipJudge;
+  /** the chains the relay answers sync requests for (the faucet's) */
+  sync: SyncSource;
+}
 
 export async function createRelayNode(
   config: RelayConfig,
@@ -28,6 +43,7 @@ export async function createRelayNode(
   log: Logger,
   metrics: RelayMetrics,
   internalWsPort: number,
+  chain: RelayChainDeps,
 ): Promise<RelayNode> {
   const node = await createLibp2p({
     privateKey: key,
@@ -58,7 +74,9 @@ export async function createRelayNode(
       }),
     },
   });
-  routeStarweaveTopics(node, config, log, metrics);
+  routeStarweaveTopics(node, config, log, metrics, chain.judge);
+  // limited (relayed) connections too: one small request and answer fits any relay limit
+  await node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, async (request) => answerSyncRequest(request, chain.sync)), { runOnLimitedConnection: true });
   node.addEventListener('connection:open', () => metrics.connections.set(node.getConnections().length));
   node.addEventListener('connection:close', () => metrics.connections.set(node.getConnections().length));
   setInterval(() => metrics.reservations.set(node.services.relay.reservations.size), 2_000).unref();
@@ -71,11 +89,13 @@ export function announceHost(host: string): string {
 }
 
 /**
- * Gossipsub forwards only topics the node itself subscribes to. The relay joins each
- * Starweave topic a connected Star subscribes to (up to `maxTopics`), judges every message
- * with the same rules as the Stars, and leaves topics nobody subscribes to any more.
+ * Gossipsub forwards only topics the node itself subscribes to. The relay is in the
+ * discovery, chain and presence topics from the start, joins each other Starweave topic a
+ * connected Star subscribes to (up to `maxTopics`), judges every message with the same
+ * rules as the Stars (and checks chain and presence signatures), and leaves topics nobody
+ * subscribes to any more.
  */
-function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics): void {
+function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics, judge: RelayGossipJudge): void {
   const pubsub = node.services.pubsub;
   const join = (topic: string): void => {
     if (pubsub.getTopics().includes(topic) || !isStarweaveTopic(topic)) return;
@@ -84,8 +104,16 @@ function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger,
       return;
     }
     scoreTopic(pubsub, topic);
-    pubsub.topicValidators.set(topic, (peer, msg) => {
-      const { verdict, reason } = judgeGossip(msg.topic, msg.data, Date.now());
+    pubsub.topicValidators.set(topic, async (peer, msg) => {
+      let judgement: GossipJudgement;
+      try {
+        judgement = await judge(msg.topic, msg.data, Date.now());
+      } catch (err) {
+        // a bug in judging is not the sender's fault: drop without blame
+        log.warn({ topic: msg.topic, err: (err as Error).message }, 'gossip judge failed');
+        judgement = { verdict: 'ignore', reason: 'judge failed' };
+      }
+      const { verdict, reason } = judgement;
       metrics.gossipMessages.inc({ verdict });
       // debug, not info: a flood of garbage must not become a flood of log lines (the metric counts it)
       if (verdict === 'reject') log.debug({ topic: msg.topic, from: peer.toString(), reason }, 'rejected gossip message');
@@ -95,17 +123,29 @@ function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger,
     metrics.topics.set(pubsub.getTopics().length);
     log.debug({ topic }, 'routing topic');
   };
-  join(DISCOVERY_TOPIC);
+  for (const topic of PERMANENT_TOPICS) join(topic);
   pubsub.addEventListener('subscription-change', (evt) => {
     for (const s of evt.detail.subscriptions) if (s.subscribe) join(s.topic);
   });
   setInterval(() => {
     for (const topic of pubsub.getTopics()) {
-      if (topic !== DISCOVERY_TOPIC && pubsub.getSubscribers(topic).length === 0) {
+      if (!PERMANENT_TOPICS.includes(topic) && pubsub.getSubscribers(topic).length === 0) {
         pubsub.unsubscribe(topic);
         pubsub.topicValidators.delete(topic);
       }
     }
     metrics.topics.set(pubsub.getTopics().length);
   }, 30_000).unref();
+}
+
+/**
+ * Gossips blocks on the chain topic. Failing to publish (no peer on the topic yet) is not an
+ * error: whoever asked for the block got it in the HTTP answer, and Stars sync the rest.
+ */
+export async function publishChainBlocks(node: RelayNode, blocks: Uint8Array[], log: Logger): Promise<void> {
+  try {
+    await node.services.pubsub.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'blocks', blocks, more: false, proofs: [] }));
+  } catch (err) {
+    log.debug({ err: (err as Error).message }, 'chain blocks not gossiped');
+  }
 }
