@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: runs the benchmarks, prints a table per benchmark and merges the numbers
- * into bench/results.json. Options: --only <name>, --tabs <n>, --messages <n>.
+ * into bench/results.json. Options: --only gossip|verify, --tabs <n>, --messages <n>,
+ * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>.
  */
 import { parseArgs } from 'node:util';
 import { benchGossip } from './gossip.ts';
 import { RESULTS_FILE, writeSection } from './stats.ts';
+import { benchVerify } from './verify.ts';
 
 const { values } = parseArgs({
   options: {
@@ -12,16 +14,32 @@ const { values } = parseArgs({
     tabs: { type: 'string', default: '16' },
     messages: { type: 'string', default: '320' },
     'interval-ms': { type: 'string', default: '25' },
+    blocks: { type: 'string', default: '20000' },
+    'ingest-rate': { type: 'string', default: '2000' },
+    'ingest-seconds': { type: 'string', default: '5' },
   },
 });
 
-const goals: Record<string, string> = { delivered_ratio: '= 1.0', p99_ms: '≤ 500' };
+const goals: Record<string, string> = { delivered_ratio: '= 1.0', p99_ms: '≤ 500', ratio: '≥ 0.8', long_tasks_over_50ms: '= 0' };
+
+function table(section: object): void {
+  console.table(Object.entries(section).map(([metric, value]) => ({ metric, value, goal: goals[metric] ?? '' })));
+}
+
+if (!values.only || values.only === 'verify') {
+  console.log(`verify: ${values.blocks} half-blocks in one tab's worker; ingest: ${values['ingest-rate']}/s for ${values['ingest-seconds']} s over gossip…`);
+  const { verify, ingest } = await benchVerify({ blocks: Number(values.blocks), rate: Number(values['ingest-rate']), seconds: Number(values['ingest-seconds']) });
+  writeSection('verify', verify);
+  writeSection('ingest', ingest);
+  table(verify);
+  table(ingest);
+}
 
 if (!values.only || values.only === 'gossip') {
   console.log(`gossip: ${values.tabs} tabs, ${values.messages} messages…`);
   const gossip = await benchGossip({ tabs: Number(values.tabs), messages: Number(values.messages), intervalMs: Number(values['interval-ms']) });
   writeSection('gossip', gossip);
-  console.table(Object.entries(gossip).map(([metric, value]) => ({ metric, value, goal: goals[metric] ?? '' })));
+  table(gossip);
 }
 
 console.log(`results written to ${RESULTS_FILE}`);

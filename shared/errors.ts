@@ -18,6 +18,7 @@ export type StarErrorCode =
   | 'TAKEN_OVER'
   | 'UNKNOWN_TRANSFER'
   | 'ACCOUNT_BLOCKED'
+  | 'FAUCET_UNAVAILABLE'
   | 'CLOSED';
 
 export class StarError extends Error {

@@ -169,6 +169,11 @@ export class StarCore {
     return attempt(() => this.debugOnly().forkForTest(to, amount, now));
   }
 
+  /** half-blocks this Star holds (all chains) */
+  chainSize(): number {
+    return this.chain?.engine.size ?? 0;
+  }
+
   isBlocked(address: string): Promise<Result<boolean>> {
     return attempt(() => this.service().isBlocked(address));
   }

@@ -22,6 +22,8 @@ export const PRESENCE_TTL_MS = 60_000;
 /** announcements: soon after start (others learn us fast), then steadily */
 const PRESENCE_SCHEDULE_MS = [500, 3_000, 10_000];
 const PRESENCE_EVERY_MS = 20_000;
+/** a new Star catches up from the first few Stars it connects to */
+const INITIAL_SYNC_PEERS = 3;
 /** sync with one peer at most this often (a burst of early blocks asks once) */
 const SYNC_EVERY_MS = 2_000;
 const MAX_SYNC_ROUNDS = 50;
@@ -34,6 +36,7 @@ export class ChainLink {
   private readonly lastSync = new Map<string, number>();
   private presenceTimer?: ReturnType<typeof setTimeout>;
   private relayPeer?: string;
+  private initialSyncs = 0;
   private stopped = false;
 
   constructor(node: StarNode, core: Remote<StarCoreApi>) {
@@ -53,6 +56,14 @@ export class ChainLink {
     const opts = { runOnLimitedConnection: true, maxInboundStreams: 8 };
     await this.node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, (req) => this.core.answerSync(req)), opts);
     await this.node.handle(TRANSFER_PROTOCOL, serveExchange(MAX_GOSSIP_BYTES, (req, conn) => this.core.answerDelivery(req, conn.remotePeer.toString(), Date.now())), opts);
+    // chains and fraud proofs from before this Star started come from the Stars it meets
+    const catchUp = (peer: string) => {
+      if (peer === this.relayPeer || this.initialSyncs >= INITIAL_SYNC_PEERS) return;
+      this.initialSyncs++;
+      this.sync(peer);
+    };
+    for (const conn of this.node.getConnections()) catchUp(conn.remotePeer.toString());
+    this.node.addEventListener('connection:open', (evt) => catchUp(evt.detail.remotePeer.toString()));
   }
 
   /** The relay is (back): catch up from it and tell the network where this account is. */

@@ -27,6 +27,8 @@ export interface StarDebug {
   /** signs two different blocks at this chain's next seq and publishes both */
   fork(to: string, amount: number): Promise<void>;
   isBlocked(address: string): Promise<boolean>;
+  /** half-blocks this Star holds, all chains */
+  chainSize(): Promise<number>;
   verifyBench(genesis: unknown, blocks: Uint8Array[], batch: number): Promise<VerifyBenchResult>;
   /** publishes prepared chain messages on the chain topic, as bytes */
   publishChain(messages: Uint8Array[]): Promise<void>;
@@ -80,6 +82,7 @@ export class Star {
         meshPeers: (topic) => this.gossip.meshPeers(topic),
         fork: async (to, amount) => unwrap(await this.core.forkForTest(to, amount, Date.now())),
         isBlocked: async (address) => unwrap(await this.core.isBlocked(address)),
+        chainSize: () => this.core.chainSize(),
         verifyBench: async (genesis, blocks, batch) => unwrap(await this.core.verifyBench(genesis, blocks, batch)),
         publishChain: async (messages) => {
           for (const m of messages) this.chain.publish(CHAIN_TOPIC, m);

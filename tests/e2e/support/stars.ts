@@ -19,13 +19,21 @@ declare global {
   }
 }
 
-export async function openStar(browser: Browser, relayUrl: string, index: number, query = '?debug'): Promise<StarTab> {
-  const context = await browser.newContext();
+async function openPage(context: BrowserContext, relayUrl: string, index: number, query: string): Promise<StarTab> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[star ${index}] page error: ${err.message}`));
   await page.goto(new URL(query, relayUrl + '/').href);
   const peerId = await page.evaluate(async () => (await window.starweave.connect()).peerId);
   return { index, context, page, peerId };
+}
+
+export async function openStar(browser: Browser, relayUrl: string, index: number, query = '?debug'): Promise<StarTab> {
+  return openPage(await browser.newContext(), relayUrl, index, query);
+}
+
+/** A new page in the same browser context (same IndexedDB, same account) after the old one closed. */
+export function reopenStar(tab: StarTab, relayUrl: string, query = '?debug'): Promise<StarTab> {
+  return openPage(tab.context, relayUrl, tab.index, query);
 }
 
 export async function openStars(browser: Browser, relayUrl: string, n: number): Promise<StarTab[]> {
