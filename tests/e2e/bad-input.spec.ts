@@ -2,7 +2,10 @@
  * Untrusted input: malformed and oversized gossip is rejected without harming any tab and
  * costs the sender its peer score; a wrong relay address is a visible error with retries.
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { freeLoopbackPort } from '../../relay/free-port.ts';
+import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
+import { encodeHalfBlock, signingBytes, ZERO_HASH } from '../../shared/chain/half-block.ts';
 import { expect, test } from './support/fixtures.ts';
 import { directCount, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
 
@@ -46,6 +49,38 @@ test('malformed and oversized gossip is rejected, nobody crashes, and the sender
   await publish(good[0]!, topic, 'still alive');
   await expect.poll(() => received(good[1]!), { timeout: 15_000 }).toEqual(['still alive']);
   for (const tab of good) expect(await received(tab)).not.toContain('this is not an envelope');
+});
+
+test('invalid half-blocks are refused before they are stored or forwarded, and cost the sender peer score', async ({ stars }) => {
+  const tabs = await stars.many(3);
+  const [bad, ...good] = tabs as [StarTab, ...StarTab[]];
+  for (const tab of tabs) await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(2);
+
+  // an account nobody funded, signing a real transfer: the signature is fine, the balance rule is not
+  const secret = ed25519.utils.randomSecretKey();
+  const pk = ed25519.getPublicKey(secret);
+  const unsigned = { pk, seq: 1, prev: ZERO_HASH, linkPk: ed25519.getPublicKey(ed25519.utils.randomSecretKey()), linkSeq: 0, kind: 'transfer' as const, payload: { amount: 5, memo: '' }, time: Date.now() };
+  const overspend = encodeHalfBlock({ ...unsigned, sig: ed25519.sign(signingBytes(unsigned), secret) });
+  const forged = encodeHalfBlock({ ...unsigned, payload: { amount: 1, memo: '' }, sig: ed25519.sign(signingBytes(unsigned), secret) });
+  const message = (block: Uint8Array) => Array.from(encodeChainMessage({ t: 'blocks', blocks: [block], more: false, proofs: [] }));
+  const sendChain = (bytes: number[]) => bad.page.evaluate(async (b) => (await window.starweave.connect()).debug!.publishChain([new Uint8Array(b)]), bytes);
+  const scoreOfBad = (tab: StarTab) => tab.page.evaluate(async (id) => (await window.starweave.connect()).debug!.peerScore(id), bad.peerId);
+  const held = (tab: StarTab) => tab.page.evaluate(async () => (await window.starweave.connect()).debug!.chainSize());
+  const before = await Promise.all(good.map(held));
+
+  await sendChain(message(overspend));
+  const afterOverspend: number[] = [];
+  for (const tab of good) {
+    await expect.poll(() => scoreOfBad(tab), { timeout: 15_000, message: `star ${tab.index} should score an overspend below zero` }).toBeLessThan(0);
+    afterOverspend.push(await scoreOfBad(tab));
+  }
+  // a signature over other fields than the block carries
+  await sendChain(message(forged));
+  for (const [i, tab] of good.entries()) {
+    await expect.poll(() => scoreOfBad(tab), { timeout: 15_000, message: `star ${tab.index} should lower the score for a forged signature` }).toBeLessThan(afterOverspend[i]! - 1);
+  }
+  // nothing was stored
+  expect(await Promise.all(good.map(held))).toEqual(before);
 });
 
 test('a wrong relay address shows an error a person can act on and retries with backoff', async ({ stars }) => {

@@ -63,6 +63,8 @@ export class AppGossip {
       const current = this.subscribers.get(topic);
       if (!current?.delete(fn) || current.size > 0) return;
       this.subscribers.delete(topic);
+      // unsubscribing after close() is harmless (a UI cleaning up), not an error
+      if (this.node.status !== 'started') return;
       this.node.services.pubsub.unsubscribe(appGossipTopic(topic));
       this.node.services.pubsub.topicValidators.delete(appGossipTopic(topic));
     };

@@ -208,7 +208,8 @@ export class Star {
     this.relay.stop();
     this.dialer.stop();
     this.chain.stop();
-    await this.node.stop();
+    // whatever fails while stopping, the Star still ends and says why
+    await this.node.stop().catch((err: unknown) => console.warn('starweave: libp2p did not stop cleanly', err));
     await this.core.close().catch(() => undefined);
     this.worker.terminate();
     this.onClosed();
