@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { IncomingBlock } from '../shared/chain/chain-engine.ts';
-import { decodeHalfBlock, signingBytes } from '../shared/chain/half-block.ts';
+import { decodeHalfBlockForVerify } from '../shared/chain/half-block.ts';
 import type { Ed25519Verifier } from '../shared/crypto/ed25519.ts';
 
 export interface Intake {
@@ -18,14 +18,14 @@ export async function intakeBlocks(verifier: Ed25519Verifier, raw: readonly Uint
   const decoded = [];
   let malformed: string | undefined;
   for (const bytes of raw) {
-    const d = decodeHalfBlock(bytes);
+    const d = decodeHalfBlockForVerify(bytes);
     if (!d.ok) {
       malformed ??= d.reason;
       continue;
     }
-    decoded.push({ bytes, block: d.value });
+    decoded.push({ bytes, ...d.value });
   }
-  const valid = await verifier.verifyMany(decoded.map(({ block }) => ({ pk: block.pk, message: signingBytes(block), sig: block.sig })));
+  const valid = await verifier.verifyMany(decoded.map(({ block, signing }) => ({ pk: block.pk, message: signing, sig: block.sig })));
   const blocks = decoded.map(({ bytes, block }, i) => ({ bytes, block, hash: sha256(bytes), signatureValid: valid[i]! }));
   return malformed === undefined ? { blocks } : { blocks, malformed };
 }

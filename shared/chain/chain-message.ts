@@ -10,7 +10,7 @@
  * Decoding checks size and shape only; the blocks themselves are decoded and judged by the
  * ledger after their signatures are checked.
  */
-import { decodeCanonical, encodeCanonical, isRecord, type CborValue } from '../codec/cbor.ts';
+import { decodeStrict, encodeCanonical, isRecord, type CborValue } from '../codec/cbor.ts';
 import { PUBLIC_KEY_BYTES } from './address.ts';
 import { MAX_HALF_BLOCK_BYTES } from './half-block.ts';
 
@@ -60,9 +60,11 @@ export function decodeChainMessage(bytes: Uint8Array, limits: { maxBytes: number
   if (bytes.length > limits.maxBytes) return { ok: false, reason: `chain message too large (${bytes.length} bytes, limit ${limits.maxBytes})` };
   let v: CborValue;
   try {
-    v = decodeCanonical(bytes);
+    // the envelope is neither hashed nor signed, so strict decoding is enough; each block
+    // inside proves its own canonical form
+    v = decodeStrict(bytes);
   } catch (err) {
-    return { ok: false, reason: `chain message is not canonical CBOR: ${(err as Error).message}` };
+    return { ok: false, reason: `chain message is not valid CBOR: ${(err as Error).message}` };
   }
   if (!isRecord(v)) return { ok: false, reason: 'chain message must be a map' };
   if (v.t === 'blocks') {

@@ -8,7 +8,8 @@
  *   linkSeq = 0 marks a proposal; an agreement names its proposal's (linkPk, linkSeq).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeCanonical, encodeCanonical, isRecord, type CborValue } from '../codec/cbor.ts';
+import { encodeCanonical, type CborValue } from '../codec/cbor.ts';
+import { readHalfBlock } from './half-block-reader.ts';
 import { PUBLIC_KEY_BYTES } from './address.ts';
 
 export const HALF_BLOCK_VERSION = 1;
@@ -67,33 +68,14 @@ export function halfBlockHash(b: HalfBlock): Uint8Array {
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const isBytes = (v: unknown, n: number): v is Uint8Array => v instanceof Uint8Array && v.length === n;
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
 /** Shape check of untrusted bytes; chain rules (sequence, balance, signature) come after. */
 export function decodeHalfBlock(bytes: Uint8Array): Decoded<HalfBlock> {
+  const d = decodeHalfBlockForVerify(bytes);
+  return d.ok ? { ok: true, value: d.value.block } : d;
+}
+
+/** The same, also returning the exact bytes the signature must cover (see half-block-reader.ts). */
+export function decodeHalfBlockForVerify(bytes: Uint8Array): Decoded<{ block: HalfBlock; signing: Uint8Array }> {
   if (bytes.length > MAX_HALF_BLOCK_BYTES) return { ok: false, reason: `half-block too large (${bytes.length} bytes)` };
-  let v: CborValue;
-  try {
-    v = decodeCanonical(bytes);
-  } catch (err) {
-    return { ok: false, reason: (err as Error).message };
-  }
-  if (!isRecord(v) || Object.keys(v).length !== 10) return { ok: false, reason: 'half-block must be a map of exactly 10 fields' };
-  if (v.v !== HALF_BLOCK_VERSION) return { ok: false, reason: `unsupported half-block version ${String(v.v)}` };
-  if (!isBytes(v.pk, PUBLIC_KEY_BYTES) || !isBytes(v.linkPk, PUBLIC_KEY_BYTES)) return { ok: false, reason: 'keys must be 32 bytes' };
-  if (!isBytes(v.prev, HASH_BYTES)) return { ok: false, reason: 'prev must be a 32-byte hash' };
-  if (!isBytes(v.sig, SIGNATURE_BYTES)) return { ok: false, reason: 'sig must be 64 bytes' };
-  if (!isCount(v.seq) || v.seq < 1) return { ok: false, reason: 'seq must be a whole number ≥ 1' };
-  if (!isCount(v.linkSeq)) return { ok: false, reason: 'linkSeq must be a whole number ≥ 0' };
-  if (!isCount(v.time)) return { ok: false, reason: 'time must be a timestamp' };
-  if (v.kind !== 'transfer') return { ok: false, reason: `unknown kind ${String(v.kind)}` };
-  const p = v.payload;
-  if (!isRecord(p) || Object.keys(p).length !== 2 || !isCount(p.amount) || typeof p.memo !== 'string') {
-    return { ok: false, reason: 'transfer payload must be { amount, memo }' };
-  }
-  return {
-    ok: true,
-    value: { pk: v.pk, seq: v.seq, prev: v.prev, linkPk: v.linkPk, linkSeq: v.linkSeq, kind: 'transfer', payload: { amount: p.amount, memo: p.memo }, time: v.time, sig: v.sig },
-  };
+  return readHalfBlock(bytes, MAX_HALF_BLOCK_BYTES);
 }

@@ -123,7 +123,8 @@ export class Ledger {
     if (!check.signatureValid) return { ok: false, rule: 'signature', reason: 'the signature does not verify' };
 
     const hash = check.hash ?? halfBlockHash(block);
-    const existing = this.blocks.get(key(block.pk, block.seq));
+    const blockKey = `${id}:${block.seq}`;
+    const existing = this.blocks.get(blockKey);
     if (existing) {
       if (bytesEqual(existing.hash, hash)) return { ok: false, rule: 'duplicate', reason: 'already have this block' };
       return this.fraud({ kind: 'double-block', a: existing.block, b: block }, 'two different blocks at one (pk, seq)');
@@ -161,7 +162,7 @@ export class Ledger {
     }
 
     const stored = { block, hash };
-    this.blocks.set(key(block.pk, block.seq), stored);
+    this.blocks.set(blockKey, stored);
     this.byHash.set(hex(hash), stored);
     if (block.linkSeq === 0) {
       const to = hex(block.linkPk);

@@ -50,6 +50,19 @@ export function decodeCanonical(bytes: Uint8Array): CborValue {
   return value;
 }
 
+/**
+ * Decodes with the strict options (minimal lengths, no duplicate keys, no indefinite
+ * lengths) but without re-encoding to prove canonical form: for callers that prove it
+ * more cheaply themselves (half-blocks compare against their signing bytes).
+ */
+export function decodeStrict(bytes: Uint8Array): CborValue {
+  try {
+    return cborDecode(bytes, decodeOptions) as CborValue;
+  } catch (err) {
+    throw new StarError('MALFORMED', `not valid CBOR: ${(err as Error).message}`);
+  }
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

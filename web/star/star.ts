@@ -209,7 +209,7 @@ export class Star {
     this.dialer.stop();
     this.chain.stop();
     // whatever fails while stopping, the Star still ends and says why
-    await this.node.stop().catch((err: unknown) => console.warn('starweave: libp2p did not stop cleanly', err));
+    await Promise.resolve(this.node.stop()).catch((err: unknown) => console.warn('starweave: libp2p did not stop cleanly', err));
     await this.core.close().catch(() => undefined);
     this.worker.terminate();
     this.onClosed();
