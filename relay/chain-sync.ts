@@ -6,7 +6,7 @@
  *
  * The request is untrusted: anything malformed gets an empty answer, never a crash.
  */
-import { decodeChainMessage, encodeChainMessage, MAX_SYNC_BLOCKS, STREAM_LIMITS } from '../shared/chain/chain-message.ts';
+import { decodeChainMessage, encodeChainMessage, MAX_SYNC_BLOCKS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
 import { toHex } from '../shared/codec/hex.ts';
 
 export interface SyncSource {
@@ -15,12 +15,12 @@ export interface SyncSource {
 
 export const EMPTY_SYNC_ANSWER = encodeChainMessage({ t: 'blocks', blocks: [], more: false, proofs: [] });
 
-export function answerSyncRequest(request: Uint8Array, source: SyncSource): Uint8Array {
+/** `proofs`: fraud proofs the relay has seen, for Stars that were not there when they were gossiped */
+export function answerSyncRequest(request: Uint8Array, source: SyncSource, proofs: ProofBytes[] = []): Uint8Array {
   const decoded = decodeChainMessage(request, STREAM_LIMITS);
   if (!decoded.ok || decoded.value.t !== 'sync') return EMPTY_SYNC_ANSWER;
   const heads = new Map<string, number>();
   for (const [pk, seq] of decoded.value.heads) heads.set(toHex(pk), seq);
   const { blocks, more } = source.answerSync(heads, MAX_SYNC_BLOCKS);
-  // no proofs: the faucet's chain is the only one here, and it never forks
-  return encodeChainMessage({ t: 'blocks', blocks, more, proofs: [] });
+  return encodeChainMessage({ t: 'blocks', blocks, more, proofs });
 }

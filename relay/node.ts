@@ -20,6 +20,7 @@ import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '
 import type { GossipJudgement } from '../shared/gossip/validate.ts';
 import { serveExchange } from '../shared/net/lp-exchange.ts';
 import { answerSyncRequest, type SyncSource } from './chain-sync.ts';
+import { FraudProofs } from './fraud-proofs.ts';
 import type { RelayConfig } from './config.ts';
 import type { RelayGossipJudge } from './gossip-judge.ts';
 import type { Logger } from './log.ts';
@@ -74,9 +75,10 @@ export async function createRelayNode(
       }),
     },
   });
-  routeStarweaveTopics(node, config, log, metrics, chain.judge);
+  const proofs = new FraudProofs();
+  routeStarweaveTopics(node, config, log, metrics, chain.judge, proofs);
   // limited (relayed) connections too: one small request and answer fits any relay limit
-  await node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, async (request) => answerSyncRequest(request, chain.sync)), { runOnLimitedConnection: true });
+  await node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, async (request) => answerSyncRequest(request, chain.sync, proofs.list())), { runOnLimitedConnection: true });
   node.addEventListener('connection:open', () => metrics.connections.set(node.getConnections().length));
   node.addEventListener('connection:close', () => metrics.connections.set(node.getConnections().length));
   setInterval(() => metrics.reservations.set(node.services.relay.reservations.size), 2_000).unref();
@@ -95,7 +97,7 @@ export function announceHost(host: string): string {
  * rules as the Stars (and checks chain and presence signatures), and leaves topics nobody
  * subscribes to any more.
  */
-function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics, judge: RelayGossipJudge): void {
+function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger, metrics: RelayMetrics, judge: RelayGossipJudge, proofs: FraudProofs): void {
   const pubsub = node.services.pubsub;
   const join = (topic: string): void => {
     if (pubsub.getTopics().includes(topic) || !isStarweaveTopic(topic)) return;
@@ -115,6 +117,7 @@ function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger,
       }
       const { verdict, reason } = judgement;
       metrics.gossipMessages.inc({ verdict });
+      if (verdict === 'accept' && msg.topic === CHAIN_TOPIC) proofs.noteAccepted(msg.data);
       // debug, not info: a flood of garbage must not become a flood of log lines (the metric counts it)
       if (verdict === 'reject') log.debug({ topic: msg.topic, from: peer.toString(), reason }, 'rejected gossip message');
       return verdict as TopicValidatorResult;

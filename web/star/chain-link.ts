@@ -25,7 +25,7 @@ const PRESENCE_EVERY_MS = 20_000;
 /** a new Star catches up from the first few Stars it connects to */
 const INITIAL_SYNC_PEERS = 3;
 /** sync with one peer at most this often (a burst of early blocks asks once) */
-const SYNC_EVERY_MS = 2_000;
+const SYNC_EVERY_MS = 500;
 const MAX_SYNC_ROUNDS = 50;
 const DIAL_TIMEOUT_MS = 15_000;
 
@@ -36,7 +36,12 @@ export class ChainLink {
   private readonly lastSync = new Map<string, number>();
   private presenceTimer?: ReturnType<typeof setTimeout>;
   private relayPeer?: string;
+  private relayAddr?: string;
   private initialSyncs = 0;
+  /** per peer: a sync is running, and whether another was asked for meanwhile */
+  private readonly syncing = new Map<string, { again: boolean }>();
+  private readonly syncTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private announcedAddrs = '';
   private stopped = false;
 
   constructor(node: StarNode, core: Remote<StarCoreApi>) {
@@ -64,11 +69,20 @@ export class ChainLink {
     };
     for (const conn of this.node.getConnections()) catchUp(conn.remotePeer.toString());
     this.node.addEventListener('connection:open', (evt) => catchUp(evt.detail.remotePeer.toString()));
+    // a new relay reservation is a new way to reach us: say so at once
+    this.node.addEventListener('self:peer:update', () => {
+      if (this.relayPeer !== undefined && this.circuitAddrs().join() !== this.announcedAddrs) void this.announce();
+    });
   }
 
-  /** The relay is (back): catch up from it and tell the network where this account is. */
-  relayConnected(relayPeer: string): void {
+  /**
+   * The relay is (back): catch up from it and tell the network where this account is.
+   * `relayAddr` is the relay's multiaddr: any Star holding a reservation there is
+   * reachable at `<relayAddr>/p2p-circuit/p2p/<peer>`.
+   */
+  relayConnected(relayPeer: string, relayAddr: string): void {
     this.relayPeer = relayPeer;
+    this.relayAddr = relayAddr;
     this.sync(relayPeer);
     this.schedulePresence(0);
   }
@@ -76,6 +90,7 @@ export class ChainLink {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.presenceTimer);
+    for (const t of this.syncTimers.values()) clearTimeout(t);
   }
 
   // ---- outputs the worker asks for --------------------------------------------------
@@ -98,13 +113,24 @@ export class ChainLink {
     })();
   }
 
-  /** Fetches the history `peer` has and we lack (and the faucet's from the relay). */
+  /**
+   * Fetches the history `peer` has and we lack (and the faucet's from the relay). Requests
+   * to one peer are coalesced, never dropped: one in flight, the next after SYNC_EVERY_MS.
+   */
   sync(peer: string): void {
     for (const p of new Set([peer, this.relayPeer])) {
       if (p === undefined || this.stopped) continue;
-      const now = Date.now();
-      if (now - (this.lastSync.get(p) ?? 0) < SYNC_EVERY_MS) continue;
-      this.lastSync.set(p, now);
+      const running = this.syncing.get(p);
+      if (running) {
+        running.again = true;
+        continue;
+      }
+      if (this.syncTimers.has(p)) continue;
+      const wait = (this.lastSync.get(p) ?? 0) + SYNC_EVERY_MS - Date.now();
+      if (wait > 0) {
+        this.syncTimers.set(p, setTimeout(() => (this.syncTimers.delete(p), this.sync(p)), wait));
+        continue;
+      }
       void this.syncWith(p);
     }
   }
@@ -112,20 +138,29 @@ export class ChainLink {
   // ---- internals --------------------------------------------------------------------
 
   private async syncWith(peer: string): Promise<void> {
+    const state = { again: false };
+    this.syncing.set(peer, state);
+    this.lastSync.set(peer, Date.now());
     try {
       for (let round = 0; round < MAX_SYNC_ROUNDS && !this.stopped; round++) {
         const answer = await this.request(peer, [], SYNC_PROTOCOL, await this.core.syncRequest());
         const { more } = await this.core.ingestAnswer(answer, peer, Date.now());
-        if (!more) return;
+        if (!more) break;
       }
     } catch (err) {
       console.info('starweave: sync with', peer, 'failed:', (err as Error).message);
+    } finally {
+      this.syncing.delete(peer);
+      if (state.again) this.sync(peer);
     }
   }
 
   private async request(peerId: string, addrs: string[], protocol: string, bytes: Uint8Array): Promise<Uint8Array> {
     const id = peerIdFromString(peerId);
-    if (addrs.length > 0) await this.node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
+    // a Star with a reservation on our relay is reachable through it even before we know
+    // its own addresses
+    const known = this.relayAddr && peerId !== this.relayPeer ? [...addrs, `${this.relayAddr}/p2p-circuit/p2p/${peerId}`] : addrs;
+    if (known.length > 0) await this.node.peerStore.merge(id, { multiaddrs: known.map((a) => multiaddr(a)) });
     const stream = await this.node.dialProtocol(id, protocol, { runOnLimitedConnection: true, signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
     return exchange(stream, bytes, MAX_STREAM_BYTES);
   }
@@ -143,10 +178,18 @@ export class ChainLink {
     }, delay);
   }
 
+  /** circuit addresses make this Star reachable through its relay */
+  private circuitAddrs(): string[] {
+    return this.node
+      .getMultiaddrs()
+      .map((a) => a.toString())
+      .filter((a) => a.includes('/p2p-circuit'));
+  }
+
   private async announce(): Promise<void> {
     if (this.stopped) return;
-    // circuit addresses make this Star reachable through the relay; WebRTC ones directly
-    const addrs = this.node.getMultiaddrs().map((a) => a.toString()).filter((a) => a.includes('/p2p-circuit'));
+    const addrs = this.circuitAddrs();
+    this.announcedAddrs = addrs.join();
     const record = await this.core.presenceRecord(this.node.peerId.toString(), addrs, Date.now(), PRESENCE_TTL_MS);
     this.publish(PRESENCE_TOPIC, record);
   }

@@ -8,6 +8,7 @@ import type { Balance, ConnectOptions, FaucetPayout, GossipMessage, PeerInfo, Re
 import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
 import { StarError } from '../../shared/errors.ts';
 import { CHAIN_TOPIC } from '../../shared/gossip/topics.ts';
+import { relayMultiaddr } from '../../shared/net/relay-address.ts';
 import type { CoreCallbacks, Result, StarCoreApi } from '../../worker/star-core.ts';
 import type { VerifyBenchResult } from '../../worker/verify-bench.ts';
 import { ChainLink } from './chain-link.ts';
@@ -263,7 +264,8 @@ export class Star {
     if (info.state === 'down') this.events.emit('relay-error', info);
     if (info.state === 'connected' && info.peerId) {
       const peerId = info.peerId;
-      void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId), (err: unknown) => console.warn('starweave: cannot start the chains', err));
+      const relayAddr = relayMultiaddr(info.url, peerId);
+      void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId, relayAddr), (err: unknown) => console.warn('starweave: cannot start the chains', err));
     }
     this.emitStatus();
   }
