@@ -8,6 +8,7 @@
  * the caller asks the peer that sent them for the history (it had it, or it could not
  * have accepted them).
  */
+import { bytesEqual } from '../codec/cbor.ts';
 import { toHex } from '../codec/hex.ts';
 import { StarError } from '../errors.ts';
 import { MAX_MEMO_CHARS, type HalfBlock, type UnsignedHalfBlock } from './half-block.ts';
@@ -47,6 +48,8 @@ export interface IngestReport {
 }
 
 export const MAX_ORPHANS = 4096;
+
+const ACCEPTED = { outcome: 'accepted' } as const;
 
 export class ChainEngine {
   readonly ledger: Ledger;
@@ -140,9 +143,8 @@ export class ChainEngine {
   unagreed(): StoredBlock[] {
     const out: StoredBlock[] = [];
     for (const p of this.ledger.proposalsTo(this.self)) {
-      const id = toHex(p.hash);
-      if (statusOf(this.ledger, p) === 'pending' && !this.agreeing.has(id)) {
-        this.agreeing.add(id);
+      if (statusOf(this.ledger, p) === 'pending' && !this.agreeing.has(p.id)) {
+        this.agreeing.add(p.id);
         out.push(p);
       }
     }
@@ -175,8 +177,8 @@ export class ChainEngine {
   private applyOne(item: IncomingBlock, now: number, report: IngestReport): IngestReport['outcomes'][number] {
     const r = this.ledger.apply(item.block, { signatureValid: item.signatureValid, now, hash: item.hash });
     if (r.ok) {
-      this.store(item, report);
-      return { outcome: 'accepted' };
+      this.store(item, r.stored, report);
+      return ACCEPTED;
     }
     if (r.rule === 'fraud') {
       const a = this.bytesOf(halfHash(this.ledger, r.proof.a)) ?? item.bytes;
@@ -200,23 +202,19 @@ export class ChainEngine {
     for (const p of this.ledger.proposalsTo(this.self)) if (toHex(p.block.pk) === id) report.transfers.push(transferOf(this.ledger, p, this.self));
   }
 
-  private store(item: IncomingBlock, report: IngestReport): void {
+  private store(item: IncomingBlock, stored: StoredBlock, report: IngestReport): void {
     const b = item.block;
-    const entry = { pk: toHex(b.pk), seq: b.seq, bytes: item.bytes };
+    const entry = { pk: stored.author, seq: b.seq, bytes: item.bytes };
     this.log.push(entry);
-    this.bytesByHash.set(toHex(item.hash), item.bytes);
+    this.bytesByHash.set(stored.id, item.bytes);
     report.stored.push(entry);
-    const mine = entry.pk === this.selfHex || toHex(b.linkPk) === this.selfHex;
-    if (!mine) return;
-    const stored = this.ledger.block(b.pk, b.seq)!;
+    const toSelf = bytesEqual(b.linkPk, this.self);
+    if (entry.pk !== this.selfHex && !toSelf) return;
     const proposal = proposalOf(this.ledger, stored);
     if (proposal) report.transfers.push(transferOf(this.ledger, proposal, this.self));
-    if (b.linkSeq === 0 && toHex(b.linkPk) === this.selfHex) {
-      const id = toHex(stored.hash);
-      if (!this.agreeing.has(id) && statusOf(this.ledger, stored) === 'pending') {
-        this.agreeing.add(id);
-        report.toAgree.push(stored);
-      }
+    if (b.linkSeq === 0 && toSelf && !this.agreeing.has(stored.id) && statusOf(this.ledger, stored) === 'pending') {
+      this.agreeing.add(stored.id);
+      report.toAgree.push(stored);
     }
   }
 

@@ -29,7 +29,7 @@ export interface FraudProof {
 }
 
 export type ApplyResult =
-  | { ok: true; hash: Uint8Array }
+  | { ok: true; hash: Uint8Array; stored: StoredBlock }
   | { ok: false; rule: Rule; reason: string }
   | { ok: false; rule: 'fraud'; proof: FraudProof; reason: string };
 
@@ -48,6 +48,9 @@ interface Account {
 export interface StoredBlock {
   block: HalfBlock;
   hash: Uint8Array;
+  /** hex of `hash` (the block's id) and of its author's key, computed once */
+  id: string;
+  author: string;
 }
 
 export class Ledger {
@@ -161,9 +164,9 @@ export class Ledger {
       delta = amount;
     }
 
-    const stored = { block, hash };
+    const stored = { block, hash, id: hex(hash), author: id };
     this.blocks.set(blockKey, stored);
-    this.byHash.set(hex(hash), stored);
+    this.byHash.set(stored.id, stored);
     if (block.linkSeq === 0) {
       const to = hex(block.linkPk);
       const list = this.incoming.get(to);
@@ -171,7 +174,7 @@ export class Ledger {
       else this.incoming.set(to, [stored]);
     }
     this.accounts.set(id, { seq: block.seq, hash, time: block.time, balance: account.balance + delta });
-    return { ok: true, hash };
+    return { ok: true, hash, stored };
   }
 
   /**

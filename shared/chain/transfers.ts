@@ -34,9 +34,9 @@ export function statusOf(ledger: Ledger, proposal: StoredBlock): TransferStatus 
 
 export function transferOf(ledger: Ledger, proposal: StoredBlock, self: Uint8Array): Transfer {
   const p = proposal.block;
-  const out = toHex(p.pk) === toHex(self);
+  const out = proposal.author === toHex(self);
   return {
-    id: toHex(proposal.hash),
+    id: proposal.id,
     direction: out ? 'out' : 'in',
     from: addressFromPublicKey(p.pk),
     to: addressFromPublicKey(p.linkPk),
@@ -58,8 +58,8 @@ export function historyOf(ledger: Ledger, self: Uint8Array): Transfer[] {
   const seen = new Set<string>();
   const out: Transfer[] = [];
   const add = (p: StoredBlock | undefined) => {
-    if (!p || seen.has(toHex(p.hash))) return;
-    seen.add(toHex(p.hash));
+    if (!p || seen.has(p.id)) return;
+    seen.add(p.id);
     out.push(transferOf(ledger, p, self));
   };
   for (const b of ledger.chain(self)) add(proposalOf(ledger, b));
