@@ -1,0 +1,197 @@
+/**
+ * Bracha reliable broadcast of one proposer's value (one instance per proposer per round).
+ *
+ * Guarantees with at most f Byzantine nodes among n ≥ 3f + 1:
+ * - validity: if the proposer is honest, every honest node delivers its value;
+ * - agreement: if one honest node delivers v, every honest node eventually delivers v
+ *   (an equivocating proposer can cause "nothing delivered", never two different values);
+ * - integrity: a node delivers at most once.
+ *
+ * Message flow: the proposer sends VAL(v) to every node; on the proposer's VAL each node
+ * sends ECHO(v) once; on n−f ECHOs with one digest a node sends READY(digest); on f+1
+ * READYs it also sends READY (amplification: at least one honest node saw n−f echoes, so
+ * joining cannot create a second value); on 2f+1 READYs, with the value known, it delivers.
+ *
+ * ECHO carries the whole value (plain Bracha) so a node that never got the proposer's VAL
+ * — because the proposer equivocated or withheld it from us — still learns the value from
+ * the f+1 honest echoers behind any quorum. The cost is n² copies of the value per
+ * instance; HoneyBadgerBFT instead echoes Reed–Solomon shards with Merkle proofs
+ * (O(n·|v|) per node), which is a later optimisation that keeps these same thresholds.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { emptyStep, isNode, type NodeId, type Params, type Step } from './types.ts';
+
+export type RbcMessage =
+  | { t: 'val'; value: Uint8Array }
+  | { t: 'echo'; value: Uint8Array }
+  | { t: 'ready'; digest: Uint8Array };
+
+export type RbcStep = Step<RbcMessage, Uint8Array>;
+
+const DIGEST_BYTES = 32;
+
+export class ReliableBroadcast {
+  readonly params: Params;
+  readonly me: NodeId;
+  readonly proposer: NodeId;
+
+  /** Digest (hex) of the VAL we accepted from the proposer; a different second VAL is a fault. */
+  #valDigest: string | undefined;
+  /** Per sender, the digest it echoed / declared ready for: each sender counts once per kind. */
+  readonly #echoFrom = new Map<NodeId, string>();
+  readonly #readyFrom = new Map<NodeId, string>();
+  readonly #echoCount = new Map<string, number>();
+  readonly #readyCount = new Map<string, number>();
+  /** Values seen in VAL/ECHO, by digest (at most n + 1 entries: one per counted sender). */
+  readonly #values = new Map<string, Uint8Array>();
+  #echoSent = false;
+  #readySent = false;
+  #delivered: Uint8Array | undefined;
+
+  constructor(params: Params, me: NodeId, proposer: NodeId) {
+    if (!isNode(params, me) || !isNode(params, proposer)) throw new RangeError('node index out of range');
+    this.params = params;
+    this.me = me;
+    this.proposer = proposer;
+  }
+
+  /** The delivered value, once there is one. */
+  get delivered(): Uint8Array | undefined {
+    return this.#delivered;
+  }
+
+  /** Start the broadcast; only the proposer may call this, and only once. */
+  propose(value: Uint8Array): RbcStep {
+    if (this.me !== this.proposer) throw new Error(`node ${this.me} is not the proposer of this broadcast`);
+    if (this.#valDigest !== undefined) throw new Error('already proposed');
+    const step: RbcStep = emptyStep();
+    this.#send(step, 'all', { t: 'val', value });
+    return step;
+  }
+
+  /** Handle a message from peer `from`. Never throws on peer input: bad input becomes a fault. */
+  handle(from: NodeId, message: RbcMessage): RbcStep {
+    const step: RbcStep = emptyStep();
+    if (!isNode(this.params, from)) return step;
+    this.#receive(step, from, message);
+    return step;
+  }
+
+  /** Queue a message for others and apply it to ourselves (we are one of the n voters). */
+  #send(step: RbcStep, to: NodeId | 'all', message: RbcMessage): void {
+    step.messages.push({ to, message });
+    if (to === 'all' || to === this.me) this.#receive(step, this.me, message);
+  }
+
+  #receive(step: RbcStep, from: NodeId, message: RbcMessage): void {
+    switch (message?.t) {
+      case 'val':
+        return this.#onVal(step, from, message.value);
+      case 'echo':
+        return this.#onEcho(step, from, message.value);
+      case 'ready':
+        return this.#onReady(step, from, message.digest);
+      default:
+        step.faults.push({ node: from, reason: 'rbc: malformed message' });
+    }
+  }
+
+  #onVal(step: RbcStep, from: NodeId, value: unknown): void {
+    if (from !== this.proposer) {
+      step.faults.push({ node: from, reason: 'rbc: VAL from a node that is not the proposer' });
+      return;
+    }
+    if (!(value instanceof Uint8Array)) {
+      step.faults.push({ node: from, reason: 'rbc: VAL without a byte value' });
+      return;
+    }
+    const digest = digestHex(value);
+    if (this.#valDigest !== undefined) {
+      if (this.#valDigest !== digest) step.faults.push({ node: from, reason: 'rbc: proposer sent two different VALs' });
+      return;
+    }
+    this.#valDigest = digest;
+    this.#values.set(digest, value);
+    if (!this.#echoSent) {
+      this.#echoSent = true;
+      this.#send(step, 'all', { t: 'echo', value });
+    }
+  }
+
+  #onEcho(step: RbcStep, from: NodeId, value: unknown): void {
+    if (!(value instanceof Uint8Array)) {
+      step.faults.push({ node: from, reason: 'rbc: ECHO without a byte value' });
+      return;
+    }
+    const digest = digestHex(value);
+    if (!this.#countOnce(step, from, digest, this.#echoFrom, this.#echoCount, 'ECHO')) return;
+    if (!this.#values.has(digest)) this.#values.set(digest, value);
+    if ((this.#echoCount.get(digest) ?? 0) >= this.params.n - this.params.f) this.#sendReady(step, digest);
+    this.#tryDeliver(step);
+  }
+
+  #onReady(step: RbcStep, from: NodeId, digest: unknown): void {
+    if (!(digest instanceof Uint8Array) || digest.length !== DIGEST_BYTES) {
+      step.faults.push({ node: from, reason: 'rbc: READY without a 32-byte digest' });
+      return;
+    }
+    const hex = bytesToHex(digest);
+    if (!this.#countOnce(step, from, hex, this.#readyFrom, this.#readyCount, 'READY')) return;
+    // f+1 READYs include an honest one, so this digest is the only one that can be delivered.
+    if ((this.#readyCount.get(hex) ?? 0) >= this.params.f + 1) this.#sendReady(step, hex);
+    this.#tryDeliver(step);
+  }
+
+  /**
+   * Record `from`'s vote for `digest`; false when it must not count: a repeat of the same
+   * vote (a retransmission, harmless) or a second, different vote (equivocation, a fault).
+   */
+  #countOnce(
+    step: RbcStep,
+    from: NodeId,
+    digest: string,
+    votes: Map<NodeId, string>,
+    counts: Map<string, number>,
+    kind: string,
+  ): boolean {
+    const previous = votes.get(from);
+    if (previous !== undefined) {
+      if (previous !== digest) step.faults.push({ node: from, reason: `rbc: two different ${kind}s` });
+      return false;
+    }
+    votes.set(from, digest);
+    counts.set(digest, (counts.get(digest) ?? 0) + 1);
+    return true;
+  }
+
+  #sendReady(step: RbcStep, digestHexValue: string): void {
+    if (this.#readySent) return;
+    this.#readySent = true;
+    this.#send(step, 'all', { t: 'ready', digest: hexToDigest(digestHexValue) });
+  }
+
+  #tryDeliver(step: RbcStep): void {
+    if (this.#delivered !== undefined) return;
+    for (const [digest, count] of this.#readyCount) {
+      if (count < 2 * this.params.f + 1) continue;
+      // 2f+1 READYs trace back to n−f ECHOs seen by an honest node, so at least f+1 honest
+      // nodes echo this value to us: if it is not here yet, a later ECHO brings it.
+      const value = this.#values.get(digest);
+      if (value === undefined) return;
+      this.#delivered = value;
+      step.output = value;
+      return;
+    }
+  }
+}
+
+export function digestHex(value: Uint8Array): string {
+  return bytesToHex(sha256(value));
+}
+
+function hexToDigest(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
