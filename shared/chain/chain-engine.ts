@@ -130,15 +130,6 @@ export class ChainEngine {
     return out;
   }
 
-  /** Receivers of this account's proposals that are still waiting. */
-  pendingReceivers(): Uint8Array[] {
-    const out = new Map<string, Uint8Array>();
-    for (const b of this.ledger.chain(this.self)) {
-      if (b.block.linkSeq === 0 && statusOf(this.ledger, b) === 'pending') out.set(toHex(b.block.linkPk), b.block.linkPk);
-    }
-    return [...out.values()];
-  }
-
   /** Incoming proposals not yet countersigned (after a restart, say). */
   unagreed(): StoredBlock[] {
     const out: StoredBlock[] = [];
