@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { digestHex, ReliableBroadcast, type RbcMessage } from './reliable-broadcast.ts';
+import { corruptRbc } from './byzantine.ts';
 import { simulate, type Behaviour } from './simulator.ts';
 import { paramsFor, type NodeId } from './types.ts';
-import type { Rng } from './prng.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Equivocation for RBC: a different value in VAL/ECHO, a random digest in READY. */
-function corruptRbc(message: RbcMessage, to: NodeId, rng: Rng): RbcMessage {
-  switch (message.t) {
-    case 'val':
-    case 'echo':
-      return { t: message.t, value: enc(`forged for ${to}`) };
-    case 'ready':
-      return { t: 'ready', digest: Uint8Array.from({ length: 32 }, () => rng.int(0, 255)) };
-  }
-}
 
 function runRbc(n: number, proposer: NodeId, behaviours: Behaviour[], seed: number, value = enc('checkpoint')) {
   const params = paramsFor(n);

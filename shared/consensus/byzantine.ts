@@ -1,0 +1,32 @@
+/**
+ * How the simulator's 'equivocate' behaviour garbles each protocol's messages for a victim
+ * recipient. Test-only adversary models, kept beside the simulator rather than in the cores.
+ */
+import type { BaMessage } from './binary-agreement.ts';
+import type { Rng } from './prng.ts';
+import type { RbcMessage } from './reliable-broadcast.ts';
+import type { NodeId } from './types.ts';
+
+/** A different value in VAL/ECHO (one per victim), a random digest in READY. */
+export function corruptRbc(message: RbcMessage, to: NodeId, rng: Rng): RbcMessage {
+  switch (message.t) {
+    case 'val':
+    case 'echo':
+      return { t: message.t, value: new TextEncoder().encode(`forged for ${to}`) };
+    case 'ready':
+      return { t: 'ready', digest: Uint8Array.from({ length: 32 }, () => rng.int(0, 255)) };
+  }
+}
+
+/** The opposite bit in BVAL/AUX/TERM, the complementary candidate set in CONF. */
+export function corruptBa(message: BaMessage): BaMessage {
+  switch (message.t) {
+    case 'bval':
+    case 'aux':
+      return { ...message, value: !message.value };
+    case 'conf':
+      return { ...message, values: message.values === 2 ? 1 : 2 };
+    case 'term':
+      return { t: 'term', value: !message.value };
+  }
+}
