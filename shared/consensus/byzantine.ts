@@ -5,6 +5,7 @@
 import type { BaMessage } from './binary-agreement.ts';
 import type { Rng } from './prng.ts';
 import type { RbcMessage } from './reliable-broadcast.ts';
+import type { AcsMessage } from './subset.ts';
 import type { NodeId } from './types.ts';
 
 /** A different value in VAL/ECHO (one per victim), a random digest in READY. */
@@ -29,4 +30,11 @@ export function corruptBa(message: BaMessage): BaMessage {
     case 'term':
       return { t: 'term', value: !message.value };
   }
+}
+
+/** ACS: garble the wrapped message, keep the envelope (kind and instance) intact. */
+export function corruptAcs(message: AcsMessage, to: NodeId, rng: Rng): AcsMessage {
+  return message.kind === 'rbc'
+    ? { kind: 'rbc', instance: message.instance, message: corruptRbc(message.message, to, rng) }
+    : { kind: 'ba', instance: message.instance, message: corruptBa(message.message) };
 }

@@ -18,8 +18,11 @@
  * The generic engine (`simulate`) drives any protocol exposing start/handle, so the same
  * simulator tests reliable broadcast and binary agreement alone and the full common subset.
  */
+import { corruptAcs } from './byzantine.ts';
+import { seededCoin } from './coin.ts';
 import { seededRng, type Rng } from './prng.ts';
-import type { Fault, NodeId, Outgoing, Step } from './types.ts';
+import { CommonSubset, type AcsMessage, type Contribution } from './subset.ts';
+import { paramsFor, type Fault, type NodeId, type Outgoing, type Step } from './types.ts';
 
 export type Behaviour = 'honest' | 'silent' | 'equivocate' | 'delay';
 
@@ -143,6 +146,38 @@ export function simulate<M, O>(options: SimOptions<M, O>): SimResult<O> {
     if (node !== undefined) apply(next.to, node.handle(next.from, next.message));
   }
   return { outputs, outputAt, allHonestOutput: done(), honest, time: now, deliveries, sent, sentByKind, faults };
+}
+
+export interface AcsSimOptions {
+  n: number;
+  seed: number;
+  behaviours?: Behaviour[];
+  /** Node i's proposal; default the text `proposal <i>`. */
+  proposals?: Uint8Array[];
+  latency?: [number, number];
+  loss?: number;
+  retransmitAfter?: number;
+  maxSteps?: number;
+}
+
+/**
+ * n nodes running the ACS core, with BA j's coin seeded from the run's seed as a round's
+ * coin would be from the previous Blackhole hash. Message kinds are counted as
+ * 'rbc.val', 'rbc.echo', 'rbc.ready', 'ba.bval', 'ba.aux', 'ba.conf', 'ba.term'.
+ */
+export function simulateAcs(options: AcsSimOptions): SimResult<Contribution[]> {
+  const params = paramsFor(options.n);
+  const coinSeed = new TextEncoder().encode(`simulated round ${options.seed}`);
+  const proposals = options.proposals ?? range(options.n).map((i) => new TextEncoder().encode(`proposal ${i}`));
+  return simulate<AcsMessage, Contribution[]>({
+    ...options,
+    create: (me) => {
+      const acs = new CommonSubset(params, me, (j) => seededCoin(coinSeed, j));
+      return { start: () => acs.propose(proposals[me]!), handle: (from, m) => acs.handle(from, m) };
+    },
+    corrupt: corruptAcs,
+    kindOf: (m) => `${m.kind}.${m.message.t}`,
+  });
 }
 
 export function range(n: number): number[] {
