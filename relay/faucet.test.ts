@@ -12,7 +12,7 @@ import { toHex } from '../shared/codec/hex.ts';
 import { Ed25519Verifier } from '../shared/crypto/ed25519.ts';
 import { generatePkcs8, signerFromPkcs8, type Signer } from '../shared/crypto/signer.ts';
 import { StarError } from '../shared/errors.ts';
-import { answerSyncRequest, EMPTY_SYNC_ANSWER } from './chain-sync.ts';
+import { answerSyncRequest, EMPTY_SYNC_ANSWER } from '../shared/chain/chain-sync.ts';
 import { encodeChainMessage, decodeChainMessage, STREAM_LIMITS } from '../shared/chain/chain-message.ts';
 import { loadOrCreateFaucetSigner } from './faucet-key.ts';
 import { FaucetStore } from './faucet-store.ts';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeChainMessage, encodeChainMessage, STREAM_LIMITS } from '../shared/chain/chain-message.ts';
 import { encodeHalfBlock } from '../shared/chain/half-block.ts';
 import { nextBlock, testAccount } from '../shared/chain/test-signer.ts';
-import { answerSyncRequest } from './chain-sync.ts';
+import { answerSyncRequest } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
 
 const alice = testAccount(1);

@@ -19,7 +19,7 @@ import { gossipOptions, scoreTopic } from '../shared/gossip/gossip-config.ts';
 import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '../shared/gossip/topics.ts';
 import type { GossipJudgement } from '../shared/gossip/validate.ts';
 import { serveExchange } from '../shared/net/lp-exchange.ts';
-import { answerSyncRequest, type SyncSource } from './chain-sync.ts';
+import { answerSyncRequest, type SyncSource } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
 import type { RelayConfig } from './config.ts';
 import type { RelayGossipJudge } from './gossip-judge.ts';
@@ -117,7 +117,8 @@ function routeStarweaveTopics(node: RelayNode, config: RelayConfig, log: Logger,
       }
       const { verdict, reason } = judgement;
       metrics.gossipMessages.inc({ verdict });
-      if (verdict === 'accept' && msg.topic === CHAIN_TOPIC) proofs.noteAccepted(msg.data);
+      // only messages that carry proofs are looked at again (most carry none)
+      if (verdict === 'accept' && (judgement.chain?.proofs.length ?? 0) > 0) proofs.noteAccepted(msg.data);
       // debug, not info: a flood of garbage must not become a flood of log lines (the metric counts it)
       if (verdict === 'reject') log.debug({ topic: msg.topic, from: peer.toString(), reason }, 'rejected gossip message');
       return verdict as TopicValidatorResult;

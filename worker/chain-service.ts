@@ -8,7 +8,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { addressFromPublicKey, publicKeyFromAddress } from '../shared/chain/address.ts';
 import { ChainEngine, type IngestReport } from '../shared/chain/chain-engine.ts';
-import { decodeChainMessage, encodeChainMessage, GOSSIP_LIMITS, MAX_PROOFS, MAX_SYNC_BLOCKS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
+import { decodeChainMessage, encodeChainMessage, GOSSIP_LIMITS, MAX_PROOFS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
+import { answerSyncRequest, EMPTY_SYNC_ANSWER } from '../shared/chain/chain-sync.ts';
 import { decodeHalfBlock, encodeHalfBlock, signingBytes, type HalfBlock, type UnsignedHalfBlock } from '../shared/chain/half-block.ts';
 import { checkProof, type FraudProof, type StoredBlock } from '../shared/chain/ledger.ts';
 import { decodePresence, encodePresence, presenceSigningBytes, PresenceTable } from '../shared/chain/presence.ts';
@@ -126,7 +127,7 @@ export class ChainService {
   /** TRANSFER_PROTOCOL: proposals delivered to this account; answers with our agreements. */
   async answerDelivery(bytes: Uint8Array, peer: string, now: number): Promise<Uint8Array> {
     const m = decodeChainMessage(bytes, GOSSIP_LIMITS);
-    if (!m.ok || m.value.t !== 'blocks') return encodeChainMessage({ t: 'blocks', blocks: [], more: false, proofs: [] });
+    if (!m.ok || m.value.t !== 'blocks') return EMPTY_SYNC_ANSWER;
     const report = await this.ingestBytes(m.value.blocks, now);
     if (report.missing) this.askForHistory(peer, report, now);
     const answers: Uint8Array[] = [];
@@ -141,10 +142,7 @@ export class ChainService {
 
   /** SYNC_PROTOCOL: the blocks the asker lacks. */
   answerSync(bytes: Uint8Array): Uint8Array {
-    const m = decodeChainMessage(bytes, STREAM_LIMITS);
-    if (!m.ok || m.value.t !== 'sync') return encodeChainMessage({ t: 'blocks', blocks: [], more: false, proofs: [] });
-    const heads = new Map(m.value.heads.map(([pk, seq]) => [toHex(pk), seq] as const));
-    return encodeChainMessage({ t: 'blocks', ...this.engine.answerSync(heads, MAX_SYNC_BLOCKS), proofs: this.proofs.slice(0, MAX_PROOFS) });
+    return answerSyncRequest(bytes, this.engine, this.proofs.slice(0, MAX_PROOFS));
   }
 
   syncRequest(): Uint8Array {
@@ -247,7 +245,7 @@ export class ChainService {
       for (const e of report.stored) void tx.store.add({ bytes: e.bytes });
       await tx.done;
     }
-    for (const { proof, a, b } of report.proofs) await this.recordProof(proof, a, b);
+    for (const { proof, a, b } of report.proofs) await this.keepProof(proof, a, b, true);
     for (const t of report.transfers) this.out.transfer(t);
     for (const p of report.toAgree) this.agreeTo(p, now);
   }
@@ -258,20 +256,19 @@ export class ChainService {
     if (!a || !b || !a.signatureValid || !b.signatureValid) return 'reject';
     const proof = { kind, a: a.block, b: b.block };
     if (!checkProof(proof)) return 'reject';
-    if (!this.engine.acceptProof(proof)) return 'ignore';
-    this.proofs.push({ kind, a: aBytes, b: bBytes });
-    await this.db.add('proofs', { kind, a: aBytes, b: bBytes });
-    const report = { transfers: [] as Transfer[] };
-    this.engine.noteBlocked(a.block.pk, report);
-    for (const t of report.transfers) this.out.transfer(t);
-    this.out.fraud(addressFromPublicKey(a.block.pk));
+    const changed = this.engine.acceptProof(proof);
+    if (!changed) return 'ignore';
+    // gossipsub forwards it on 'accept'; no need to publish it again
+    await this.keepProof(proof, aBytes, bBytes, false);
+    for (const t of changed) this.out.transfer(t);
     return 'accept';
   }
 
-  private async recordProof(proof: FraudProof, a: Uint8Array, b: Uint8Array): Promise<void> {
+  /** A new proof is permanent evidence: kept for sync answers and in IndexedDB, and shown. */
+  private async keepProof(proof: FraudProof, a: Uint8Array, b: Uint8Array, publish: boolean): Promise<void> {
     this.proofs.push({ kind: proof.kind, a, b });
     await this.db.add('proofs', { kind: proof.kind, a, b });
-    this.out.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'fraud', kind: proof.kind, a, b }));
+    if (publish) this.out.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'fraud', kind: proof.kind, a, b }));
     this.out.fraud(addressFromPublicKey(proof.a.pk));
   }
 

@@ -95,10 +95,16 @@ export class ChainEngine {
     return this.ingest(items, now);
   }
 
-  /** A proof from the network whose two signatures the caller verified. True if it is news. */
-  acceptProof(proof: FraudProof): boolean {
-    if (this.ledger.isBlocked(proof.a.pk)) return false;
-    return this.ledger.acceptProof(proof);
+  /**
+   * A proof from the network whose two signatures the caller verified. When it is news,
+   * the offender is blocked and this account's transfers it touched are returned (now
+   * rejected); otherwise undefined.
+   */
+  acceptProof(proof: FraudProof): Transfer[] | undefined {
+    if (this.ledger.isBlocked(proof.a.pk) || !this.ledger.acceptProof(proof)) return undefined;
+    const report = { transfers: [] as Transfer[] };
+    this.noteBlocked(proof.a.pk, report);
+    return report.transfers;
   }
 
   /** What this Star has, for a sync request. */
@@ -184,7 +190,7 @@ export class ChainEngine {
   }
 
   /** Transfers of this account that a newly blocked account was part of become rejected. */
-  noteBlocked(pk: Uint8Array, report: Pick<IngestReport, 'transfers'>): void {
+  private noteBlocked(pk: Uint8Array, report: Pick<IngestReport, 'transfers'>): void {
     const id = toHex(pk);
     for (const b of this.ledger.chain(this.self)) {
       const p = proposalOf(this.ledger, b);

@@ -7,9 +7,9 @@
  * the signing bytes fall out as the same bytes without the `sig` entry: no re-encoding.
  * Unit tests hold it to the cborg encoder on vectors, random blocks and mutations.
  */
-import type { HalfBlock } from './half-block.ts';
+import type { Decoded, HalfBlock } from './half-block.ts';
 
-export type ReadResult = { ok: true; value: { block: HalfBlock; signing: Uint8Array } } | { ok: false; reason: string };
+export type ReadResult = Decoded<{ block: HalfBlock; signing: Uint8Array }>;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -37,8 +37,18 @@ export class Ed25519Verifier {
   private readonly keys = new Map<string, Promise<CryptoKey>>();
 
   async verify(item: VerifyItem): Promise<boolean> {
+    return this.check(item, await webCryptoHasEd25519());
+  }
+
+  /** The runtime probe is awaited once per batch, not once per signature (the hot path). */
+  async verifyMany(items: readonly VerifyItem[]): Promise<boolean[]> {
+    const webCrypto = await webCryptoHasEd25519();
+    return Promise.all(items.map((item) => this.check(item, webCrypto)));
+  }
+
+  private async check(item: VerifyItem, webCrypto: boolean): Promise<boolean> {
     if (item.pk.length !== 32 || item.sig.length !== 64) return false;
-    if (!(await webCryptoHasEd25519())) return nobleVerify(item);
+    if (!webCrypto) return nobleVerify(item);
     try {
       const key = await this.key(item.pk);
       return await crypto.subtle.verify({ name: 'Ed25519' }, key, item.sig as Uint8Array<ArrayBuffer>, item.message as Uint8Array<ArrayBuffer>);
@@ -46,10 +56,6 @@ export class Ed25519Verifier {
       // a malformed point is an invalid signature, not a crash
       return false;
     }
-  }
-
-  verifyMany(items: readonly VerifyItem[]): Promise<boolean[]> {
-    return Promise.all(items.map((item) => this.verify(item)));
   }
 
   /** Imported keys are reused; a chain's blocks are all checked against one key. */

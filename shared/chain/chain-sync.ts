@@ -1,13 +1,14 @@
 /**
- * The relay's side of the chain-sync protocol (`/starweave/chain-sync/1`): a Star sends
- * the heads it has, the relay answers with the faucet blocks it lacks. The relay holds only
- * the faucet's chain (Stars sync every other chain from each other), so a new Star can
- * always fetch the history of its faucet credit here even when no other Star is online.
+ * The answering side of the chain-sync protocol (`/starweave/chain-sync/1`), for every
+ * peer that answers it: a Star (all the chains it holds) and the relay (the faucet's chain).
+ * The asker sends the heads it has; the answer is the blocks it lacks, in an order its
+ * ledger can apply, and the fraud proofs the answerer holds, so a newcomer refuses a
+ * proven forker at once.
  *
  * The request is untrusted: anything malformed gets an empty answer, never a crash.
  */
-import { decodeChainMessage, encodeChainMessage, MAX_SYNC_BLOCKS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
-import { toHex } from '../shared/codec/hex.ts';
+import { decodeChainMessage, encodeChainMessage, MAX_SYNC_BLOCKS, STREAM_LIMITS, type ProofBytes } from './chain-message.ts';
+import { toHex } from '../codec/hex.ts';
 
 export interface SyncSource {
   answerSync(heads: Map<string, number>, limit: number): { blocks: Uint8Array[]; more: boolean };
@@ -15,7 +16,7 @@ export interface SyncSource {
 
 export const EMPTY_SYNC_ANSWER = encodeChainMessage({ t: 'blocks', blocks: [], more: false, proofs: [] });
 
-/** `proofs`: fraud proofs the relay has seen, for Stars that were not there when they were gossiped */
+/** `proofs`: fraud proofs the answerer holds, for askers that were not there when they were gossiped */
 export function answerSyncRequest(request: Uint8Array, source: SyncSource, proofs: ProofBytes[] = []): Uint8Array {
   const decoded = decodeChainMessage(request, STREAM_LIMITS);
   if (!decoded.ok || decoded.value.t !== 'sync') return EMPTY_SYNC_ANSWER;
