@@ -4,14 +4,51 @@
  * them (`finalRoot`), the account state after them, and what round h+1 runs on (cluster
  * count, seed, roster of Stars eligible as facilitators). Block 0 is derived from the
  * genesis file by everyone and carries no signatures.
+ *
+ * Encodings are canonical CBOR with `v: 1`; the hash covers the header only (the body is
+ * bound to it through its Merkle roots, which `decodeBlackhole` recomputes).
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesEqual, encodeCanonical, type CborValue } from '../codec/cbor.ts';
+import { toHex } from '../codec/hex.ts';
 import type { VerifyItem } from '../crypto/ed25519.ts';
-import type { Decoded } from '../chain/half-block.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import type { MerkleProof } from './merkle.ts';
+import { HASH_BYTES, ZERO_HASH, type Decoded } from '../chain/half-block.ts';
+import { PUBLIC_KEY_BYTES } from '../chain/address.ts';
+import { checkpointHash, checkpointToCbor, MAX_CLUSTERS, parseCheckpoint, quorumSize, type Checkpoint } from './checkpoint.ts';
+import { merkleProof, merkleRoot, MAX_MERKLE_COUNT, MAX_MERKLE_DEPTH, verifyMerkleProof, type MerkleProof } from './merkle.ts';
+import {
+  fixedBytes,
+  countValidSeats,
+  decodeWith,
+  domain,
+  encodeSigs,
+  FORMAT_VERSION,
+  int,
+  list,
+  malformed,
+  parseSigs,
+  record,
+  seatVerifyItems,
+  text,
+  version,
+} from './shape.ts';
+import { stateRoot } from './state-root.ts';
+
+export { accountLeaf, stateRoot, type AccountLeafState } from './state-root.ts';
 
 export const MAX_BLACKHOLE_BYTES = 1024 * 1024;
 export const MAX_ROSTER = 1024;
+export const MAX_FINALITY_PROOF_BYTES = 64 * 1024;
+export const MAX_NETWORK_CHARS = 256;
+/** accepted or rejected hashes in one block (the byte limit bounds them below this anyway) */
+export const MAX_BLOCK_HASHES = 32 * 1024;
+
+const BLACKHOLE_DOMAIN = 'starweave/blackhole/1';
+const GENESIS_SEED_DOMAIN = 'starweave/seed/0';
+const SEED_DOMAIN = 'starweave/seed/1';
+
+/** Digest of the reputation table while every weight is 1 (no table yet). */
+export const UNIFORM_REPUTATION_DIGEST: Uint8Array = sha256(encodeCanonical({ v: FORMAT_VERSION, weights: [] }));
 
 export interface BlackholeHeader {
   network: string;
@@ -24,7 +61,7 @@ export interface BlackholeHeader {
   checkpointsRoot: Uint8Array;
   /** Merkle root of the accepted half-block hashes in body order */
   finalRoot: Uint8Array;
-  /** Merkle root of the account states after this block (see galaxy-core accountLeaf) */
+  /** Merkle root of the account states after this block (see state-root.ts accountLeaf) */
   stateRoot: Uint8Array;
   /** digest of the reputation table; uniform weights for now */
   reputationDigest: Uint8Array;
@@ -53,35 +90,186 @@ export interface BlackholeBlock {
   sigs: Array<{ signer: number; sig: Uint8Array }>;
 }
 
+export function headerToCbor(h: BlackholeHeader): { [key: string]: CborValue } {
+  return {
+    v: FORMAT_VERSION,
+    network: h.network,
+    height: h.height,
+    prev: h.prev,
+    time: h.time,
+    checkpointsRoot: h.checkpointsRoot,
+    finalRoot: h.finalRoot,
+    stateRoot: h.stateRoot,
+    reputationDigest: h.reputationDigest,
+    clusterCount: h.clusterCount,
+    seed: h.seed,
+    rosterRoot: h.rosterRoot,
+  };
+}
+
 export function blackholeHash(header: BlackholeHeader): Uint8Array {
-  throw new Error('not implemented');
+  return sha256(encodeCanonical(headerToCbor(header)));
 }
 
 export function blackholeSigningBytes(hash: Uint8Array): Uint8Array {
-  throw new Error('not implemented');
+  return domain(BLACKHOLE_DOMAIN, hash);
+}
+
+function u64be(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+/** Seed of round height+1, carried by block `height`: sha256(domain ‖ prev seed ‖ checkpointsRoot ‖ u64be(height)). */
+export function nextSeed(prevSeed: Uint8Array, checkpointsRoot: Uint8Array, height: number): Uint8Array {
+  const data = new Uint8Array(prevSeed.length + checkpointsRoot.length + 8);
+  data.set(prevSeed, 0);
+  data.set(checkpointsRoot, prevSeed.length);
+  data.set(u64be(height), prevSeed.length + checkpointsRoot.length);
+  return sha256(domain(SEED_DOMAIN, data));
+}
+
+/** Seed of round 1: fixed by the genesis file (network name and Galaxy keys). */
+export function genesisSeed(network: string, galaxies: readonly Uint8Array[]): Uint8Array {
+  return sha256(domain(GENESIS_SEED_DOMAIN, encodeCanonical({ network, galaxies: [...galaxies] })));
 }
 
 /** Block 0: from the genesis file's network name, galaxies and balances. */
 export function genesisBlackhole(network: string, galaxies: readonly Uint8Array[], balances: ReadonlyMap<string, number>): BlackholeBlock {
-  throw new Error('not implemented');
+  const accounts = [...balances].map(([pk, balance]) => [pk, { seq: 0, head: ZERO_HASH, balance, blocked: false }] as const);
+  return {
+    header: {
+      network,
+      height: 0,
+      prev: ZERO_HASH.slice(),
+      time: 0,
+      checkpointsRoot: merkleRoot([]),
+      finalRoot: merkleRoot([]),
+      stateRoot: stateRoot(accounts),
+      reputationDigest: UNIFORM_REPUTATION_DIGEST.slice(),
+      clusterCount: 1,
+      seed: genesisSeed(network, galaxies),
+      rosterRoot: merkleRoot([]),
+    },
+    body: { checkpoints: [], accepted: [], rejected: [], roster: [] },
+    sigs: [],
+  };
+}
+
+function blockToCbor(block: BlackholeBlock): CborValue {
+  return {
+    v: FORMAT_VERSION,
+    header: headerToCbor(block.header),
+    body: {
+      checkpoints: block.body.checkpoints.map(checkpointToCbor),
+      accepted: [...block.body.accepted],
+      rejected: [...block.body.rejected],
+      roster: [...block.body.roster],
+    },
+    sigs: encodeSigs(block.sigs),
+  };
 }
 
 export function encodeBlackhole(block: BlackholeBlock): Uint8Array {
-  throw new Error('not implemented');
+  return encodeCanonical(blockToCbor(block));
+}
+
+const HEADER_KEYS = [
+  'checkpointsRoot',
+  'clusterCount',
+  'finalRoot',
+  'height',
+  'network',
+  'prev',
+  'reputationDigest',
+  'rosterRoot',
+  'seed',
+  'stateRoot',
+  'time',
+  'v',
+];
+
+export function parseHeader(value: unknown): BlackholeHeader {
+  const r = record(value, HEADER_KEYS, 'header');
+  version(r, 'header');
+  return {
+    network: text(r.network, 1, MAX_NETWORK_CHARS, 'header.network'),
+    height: int(r.height, 0, Number.MAX_SAFE_INTEGER, 'header.height'),
+    prev: fixedBytes(r.prev, HASH_BYTES, 'header.prev'),
+    time: int(r.time, 0, Number.MAX_SAFE_INTEGER, 'header.time'),
+    checkpointsRoot: fixedBytes(r.checkpointsRoot, HASH_BYTES, 'header.checkpointsRoot'),
+    finalRoot: fixedBytes(r.finalRoot, HASH_BYTES, 'header.finalRoot'),
+    stateRoot: fixedBytes(r.stateRoot, HASH_BYTES, 'header.stateRoot'),
+    reputationDigest: fixedBytes(r.reputationDigest, HASH_BYTES, 'header.reputationDigest'),
+    clusterCount: int(r.clusterCount, 1, MAX_CLUSTERS, 'header.clusterCount'),
+    seed: fixedBytes(r.seed, HASH_BYTES, 'header.seed'),
+    rosterRoot: fixedBytes(r.rosterRoot, HASH_BYTES, 'header.rosterRoot'),
+  };
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** The body's shape and that it matches the header (roots, round, base). */
+function parseBody(value: unknown, header: BlackholeHeader): BlackholeBody {
+  const r = record(value, ['accepted', 'checkpoints', 'rejected', 'roster'], 'body');
+  const clusters = new Set<number>();
+  const checkpoints = list(r.checkpoints, MAX_CLUSTERS, 'body.checkpoints').map((c, i) => {
+    const cp = parseCheckpoint(c, `body.checkpoints[${i}]`);
+    // block h orders round h's checkpoints, which started from block h-1
+    if (cp.round !== header.height) malformed(`checkpoint ${i} is for round ${cp.round}, not ${header.height}`);
+    if (!bytesEqual(cp.base, header.prev)) malformed(`checkpoint ${i} starts from another block`);
+    if (clusters.has(cp.cluster)) malformed(`two checkpoints for cluster ${cp.cluster}`);
+    clusters.add(cp.cluster);
+    return cp;
+  });
+  const seen = new Set<string>();
+  const hashes = (v: unknown, what: string) =>
+    list(v, MAX_BLOCK_HASHES, what).map((h, i) => {
+      const hash = fixedBytes(h, HASH_BYTES, `${what}[${i}]`);
+      const id = toHex(hash);
+      if (seen.has(id)) malformed(`${what}[${i}] repeats a half-block`);
+      seen.add(id);
+      return hash;
+    });
+  const accepted = hashes(r.accepted, 'body.accepted');
+  const rejected = hashes(r.rejected, 'body.rejected');
+  const roster = list(r.roster, MAX_ROSTER, 'body.roster').map((k, i) => fixedBytes(k, PUBLIC_KEY_BYTES, `body.roster[${i}]`));
+  for (let i = 1; i < roster.length; i++) {
+    if (compareBytes(roster[i - 1]!, roster[i]!) >= 0) malformed('body.roster is not sorted and unique');
+  }
+  if (!bytesEqual(merkleRoot(checkpoints.map(checkpointHash)), header.checkpointsRoot)) malformed('checkpointsRoot does not match the checkpoints');
+  if (!bytesEqual(merkleRoot(accepted), header.finalRoot)) malformed('finalRoot does not match the accepted half-blocks');
+  if (!bytesEqual(merkleRoot(roster), header.rosterRoot)) malformed('rosterRoot does not match the roster');
+  return { checkpoints, accepted, rejected, roster };
 }
 
 /** Shape, limits, and that the body matches the header's roots; signatures are checked apart. */
 export function decodeBlackhole(bytes: Uint8Array): Decoded<BlackholeBlock> {
-  throw new Error('not implemented');
+  return decodeWith(bytes, MAX_BLACKHOLE_BYTES, 'blackhole block', (value) => {
+    const r = record(value, ['body', 'header', 'sigs', 'v'], 'block');
+    version(r, 'block');
+    const header = parseHeader(r.header);
+    return { header, body: parseBody(r.body, header), sigs: parseSigs(r.sigs, 'block sigs') };
+  });
 }
 
+function headerVerifyItems(header: BlackholeHeader, sigs: BlackholeBlock['sigs'], galaxies: readonly Uint8Array[]): VerifyItem[] {
+  return seatVerifyItems(sigs, galaxies, blackholeSigningBytes(blackholeHash(header)));
+}
+
+/** One item per signature whose signer is a Galaxy seat (out-of-range signers are skipped), in sig order. */
 export function quorumVerifyItems(block: BlackholeBlock, galaxies: readonly Uint8Array[]): VerifyItem[] {
-  throw new Error('not implemented');
+  return headerVerifyItems(block.header, block.sigs, galaxies);
 }
 
 /** ≥ quorumSize(galaxies.length) distinct valid Galaxy signatures. */
 export function hasGalaxyQuorum(block: BlackholeBlock, galaxies: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
-  throw new Error('not implemented');
+  return countValidSeats(block.sigs, galaxies, verdicts) >= quorumSize(galaxies.length);
 }
 
 /** A half-block's finality: the signed header and the path from its hash to `finalRoot`. */
@@ -93,18 +281,45 @@ export interface FinalityProof {
 }
 
 export function finalityProofFor(block: BlackholeBlock, halfBlockHash: Uint8Array): FinalityProof | undefined {
-  throw new Error('not implemented');
+  const index = block.body.accepted.findIndex((h) => bytesEqual(h, halfBlockHash));
+  if (index < 0) return undefined;
+  return { header: block.header, sigs: block.sigs, leaf: block.body.accepted[index]!, proof: merkleProof(block.body.accepted, index) };
 }
 
 export function encodeFinalityProof(p: FinalityProof): Uint8Array {
-  throw new Error('not implemented');
+  return encodeCanonical({
+    v: FORMAT_VERSION,
+    header: headerToCbor(p.header),
+    sigs: encodeSigs(p.sigs),
+    leaf: p.leaf,
+    proof: { index: p.proof.index, count: p.proof.count, siblings: [...p.proof.siblings] },
+  });
 }
 
 export function decodeFinalityProof(bytes: Uint8Array): Decoded<FinalityProof> {
-  throw new Error('not implemented');
+  return decodeWith(bytes, MAX_FINALITY_PROOF_BYTES, 'finality proof', (value) => {
+    const r = record(value, ['header', 'leaf', 'proof', 'sigs', 'v'], 'finality proof');
+    version(r, 'finality proof');
+    const pr = record(r.proof, ['count', 'index', 'siblings'], 'proof');
+    const count = int(pr.count, 1, MAX_MERKLE_COUNT, 'proof.count');
+    const index = int(pr.index, 0, count - 1, 'proof.index');
+    const siblings = list(pr.siblings, MAX_MERKLE_DEPTH, 'proof.siblings').map((s, i) => fixedBytes(s, HASH_BYTES, `proof.siblings[${i}]`));
+    return {
+      header: parseHeader(r.header),
+      sigs: parseSigs(r.sigs, 'proof sigs'),
+      leaf: fixedBytes(r.leaf, HASH_BYTES, 'leaf'),
+      proof: { index, count, siblings },
+    };
+  });
 }
 
-/** Path and quorum (`verdicts` aligned with quorumVerifyItems of a block with this header and sigs). */
+/** The Galaxy signatures a finality proof rests on (what `verifyFinalityProof`'s verdicts are aligned with). */
+export function finalityProofVerifyItems(p: FinalityProof, galaxies: readonly Uint8Array[]): VerifyItem[] {
+  return headerVerifyItems(p.header, p.sigs, galaxies);
+}
+
+/** Path and quorum (`verdicts` aligned with finalityProofVerifyItems, i.e. quorumVerifyItems of a block with this header and sigs). */
 export function verifyFinalityProof(p: FinalityProof, galaxies: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
-  throw new Error('not implemented');
+  if (!verifyMerkleProof(p.leaf, p.proof, p.header.finalRoot)) return false;
+  return countValidSeats(p.sigs, galaxies, verdicts) >= quorumSize(galaxies.length);
 }
