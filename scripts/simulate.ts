@@ -1,19 +1,33 @@
 /**
- * `npm run simulate`: runs the checkpoint agreement core (ACS: reliable broadcast + binary
- * agreement, `shared/consensus/`) in the in-process network simulator — simulated
- * latency, loss and byzantine facilitators, no real network — and prints, per facilitator
- * count and faulty behaviour, whether every run agreed and finished, the agreed set size,
- * simulated latency and messages per facilitator.
+ * `npm run simulate`: the consensus cores in the in-process network simulator — simulated
+ * latency, loss and byzantine parties, no real network.
+ *
+ * ACS mode (default): the checkpoint agreement core alone (reliable broadcast + binary
+ * agreement, `shared/consensus/`), per facilitator count and faulty behaviour: whether every
+ * run agreed and finished, the agreed set size, simulated latency and messages per node.
  *
  *   npm run simulate -- --n 4,7,10 --faulty silent,equivocate --seeds 50 --loss 0.1
  *
- * The f = ⌊(n−1)/3⌋ highest-numbered facilitators behave as `--faulty` says. The Galaxy
- * and Stars are not simulated yet (issue 4).
+ * The f = ⌊(n−1)/3⌋ highest-numbered facilitators behave as `--faulty` says.
+ *
+ * Finality mode (`--finality`): Stars (StarFinality + ChainEngine each, making transfers),
+ * Galaxies (GalaxyCore) and the gossip bus (`shared/finality/finality-simulator.ts`), per
+ * faulty behaviour: rounds finished, the time between Blackhole blocks, submit → final
+ * latency (proposal and agreement final at the sender), messages per Star per round,
+ * and the safety check (no two certified checkpoints for a round, no two Blackhole blocks
+ * at a height, no (pk, seq) with two final blocks, every Star's final set and balances
+ * equal to the chain's).
+ *
+ *   npm run simulate -- --finality --stars 16 --galaxies 4 --rounds 20 --faulty silent,equivocate
+ *
+ * `--faulty-stars` Stars (default 1) and `--faulty-galaxies` Galaxies (default 1 with four
+ * or more, else 0) behave as each row says. Exits non-zero on a safety violation or a stall.
  */
 import { parseArgs } from 'node:util';
 import { percentile } from '../bench/stats.ts';
 import { range, simulateAcs, type Behaviour } from '../shared/consensus/simulator.ts';
 import { maxFaulty } from '../shared/consensus/types.ts';
+import { simulateFinality } from '../shared/finality/finality-simulator.ts';
 
 const BEHAVIOURS: Behaviour[] = ['honest', 'silent', 'equivocate', 'delay'];
 
@@ -21,15 +35,26 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '4,7' },
     faulty: { type: 'string', default: BEHAVIOURS.join(',') },
-    seeds: { type: 'string', default: '20' },
+    seeds: { type: 'string' },
     loss: { type: 'string', default: '0.1' },
     'latency-ms': { type: 'string', default: '5-50' },
+    finality: { type: 'boolean', default: false },
+    stars: { type: 'string', default: '16' },
+    galaxies: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '20' },
+    'faulty-stars': { type: 'string' },
+    'faulty-galaxies': { type: 'string' },
+    signatures: { type: 'string', default: 'fake' },
+    'transfer-every-ms': { type: 'string', default: '150' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
   console.log('npm run simulate -- [--n 4,7] [--faulty honest,silent,equivocate,delay] [--seeds 20] [--loss 0.1] [--latency-ms 5-50]');
+  console.log('npm run simulate -- --finality [--stars 16] [--galaxies 4] [--rounds 20] [--faulty honest,silent,equivocate,delay]');
+  console.log('                    [--faulty-stars 1] [--faulty-galaxies 1] [--seeds 3] [--loss 0.1] [--latency-ms 5-50]');
+  console.log('                    [--signatures fake|real] [--transfer-every-ms 150]');
   process.exit(0);
 }
 
@@ -41,12 +66,17 @@ const sizes = values.n.split(',').map(Number);
 if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 64)) fail(`--n ${values.n}: give facilitator counts from 1 to 64, e.g. 4,7`);
 const behaviours = values.faulty.split(',') as Behaviour[];
 if (!behaviours.every((b) => BEHAVIOURS.includes(b))) fail(`--faulty ${values.faulty}: use ${BEHAVIOURS.join(', ')}`);
-const seeds = Number(values.seeds);
+const seeds = Number(values.seeds ?? (values.finality ? '3' : '20'));
 const loss = Number(values.loss);
 const latency = values['latency-ms'].split('-').map(Number) as [number, number];
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds ${values.seeds}: a whole number ≥ 1`);
 if (!(loss >= 0 && loss < 1)) fail(`--loss ${values.loss}: a probability from 0 to below 1`);
 if (latency.length !== 2 || !latency.every((x) => Number.isFinite(x) && x >= 0) || latency[0] > latency[1]) fail(`--latency-ms ${values['latency-ms']}: a range like 5-50`);
+
+if (values.finality) {
+  runFinality();
+  process.exit(0);
+}
 
 const rows = [];
 for (const n of sizes) {
@@ -84,3 +114,69 @@ for (const n of sizes) {
 }
 console.table(rows);
 if (rows.some((r) => r.agreed !== `${r.runs}/${r.runs}` || r.finished !== `${r.runs}/${r.runs}`)) process.exit(1);
+
+/** Finality mode: one row per faulty behaviour, over `--seeds` runs each. */
+function runFinality(): void {
+  const whole = (name: string, text: string | undefined, min: number, max: number): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < min || v > max) fail(`--${name} ${text}: a whole number from ${min} to ${max}`);
+    return v;
+  };
+  const stars = whole('stars', values.stars, 2, 256);
+  const galaxyCount = whole('galaxies', values.galaxies, 1, 16);
+  const rounds = whole('rounds', values.rounds, 1, 10_000);
+  const faultyStars = whole('faulty-stars', values['faulty-stars'] ?? '1', 0, stars - 2);
+  const faultyGalaxies = whole('faulty-galaxies', values['faulty-galaxies'] ?? (galaxyCount >= 4 ? '1' : '0'), 0, maxFaulty(galaxyCount));
+  const transferEveryMs = whole('transfer-every-ms', values['transfer-every-ms'], 0, 60_000);
+  const runs = seeds;
+  if (values.signatures !== 'fake' && values.signatures !== 'real') fail(`--signatures ${values.signatures}: fake or real`);
+  const signatures = values.signatures as 'fake' | 'real';
+  const table = [];
+  let bad = false;
+  for (const behaviour of behaviours) {
+    const starBehaviours = range(stars).map((i): Behaviour => (i < faultyStars ? behaviour : 'honest'));
+    const galaxyBehaviours = range(galaxyCount).map((i): Behaviour => (i >= galaxyCount - faultyGalaxies ? behaviour : 'honest'));
+    const latencies: number[] = [];
+    const roundMs: number[] = [];
+    let finished = 0;
+    let minRounds = Infinity;
+    let safe = 0;
+    let sent = 0;
+    let received = 0;
+    let submitted = 0;
+    let final = 0;
+    const violations = new Set<string>();
+    for (let seed = 1; seed <= runs; seed++) {
+      const r = simulateFinality({ stars, galaxies: galaxyCount, seed, rounds, starBehaviours, galaxyBehaviours, loss, latency, signatures, transferEveryMs });
+      if (!r.stalled) finished++;
+      minRounds = Math.min(minRounds, r.rounds);
+      if (r.safety.ok) safe++;
+      for (const v of r.safety.violations) violations.add(v);
+      latencies.push(...r.latencies);
+      roundMs.push(...r.roundMs);
+      sent += r.sentPerStarRound;
+      received += r.receivedPerStarRound;
+      submitted += r.transfers.submitted;
+      final += r.transfers.final;
+    }
+    if (finished !== runs || safe !== runs) bad = true;
+    table.push({
+      faulty: behaviour,
+      'stars/galaxies': `${stars}/${galaxyCount}`,
+      'faulty s/g': behaviour === 'honest' ? '0/0' : `${faultyStars}/${faultyGalaxies}`,
+      runs,
+      finished: `${finished}/${runs}`,
+      rounds_min: minRounds,
+      safety: safe === runs ? 'ok' : `VIOLATED ${runs - safe}/${runs}`,
+      round_p50_ms: Math.round(percentile(roundMs, 50)),
+      'final/sent': `${final}/${submitted}`,
+      p50_ms: Math.round(percentile(latencies, 50)),
+      p99_ms: Math.round(percentile(latencies, 99)),
+      sent_per_star_round: Math.round((sent / runs) * 10) / 10,
+      recv_per_star_round: Math.round((received / runs) * 10) / 10,
+    });
+    for (const v of violations) console.error(`${behaviour}: ${v}`);
+  }
+  console.table(table);
+  if (bad) process.exit(1);
+}

@@ -185,7 +185,7 @@ export function range(n: number): number[] {
 }
 
 /** Binary heap; the simulator's event queue. */
-class MinHeap<T> {
+export class MinHeap<T> {
   readonly #items: T[] = [];
   readonly #less: (a: T, b: T) => number;
   constructor(compare: (a: T, b: T) => number) {

@@ -10,15 +10,44 @@
  * When a seat proposes: as soon as this Star holds a non-final half-block, or another
  * seat's message for the round arrives, or `idleProposeMs` after the round began.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { decodeHalfBlockForVerify } from '../chain/half-block.ts';
+import { bytesEqual } from '../codec/cbor.ts';
+import { fromHex, toHex } from '../codec/hex.ts';
 import type { VerifyItem } from '../crypto/ed25519.ts';
+import type { Contribution } from '../consensus/subset.ts';
 import type { Fault } from '../consensus/types.ts';
-import type { BlackholeBlock } from './blackhole.ts';
-import type { CandidateBlock, CheckpointCert } from './checkpoint.ts';
-import type { Envelope, UnsignedEnvelope } from './wire.ts';
+import { AgreementRound, type RoundStep } from './agreement-round.ts';
+import { blackholeHash, finalityProofFor, hasGalaxyQuorum, quorumVerifyItems, type BlackholeBlock, type FinalityProof } from './blackhole.ts';
+import {
+  certHasQuorum,
+  certVerifyItems,
+  checkpointHash,
+  checkpointSigningBytes,
+  decodeProposal,
+  encodeProposal,
+  MAX_PROPOSAL_BLOCKS,
+  mergeProposals,
+  type CandidateBlock,
+  type Checkpoint,
+  type CheckpointCert,
+} from './checkpoint.ts';
+import { FACILITATORS_PER_ROUND } from './facilitators.ts';
+import { merkleRoot } from './merkle.ts';
+import { advanceCheckpoints, certProblem, envelopesOf, prevCheckpoint, seatsAfter } from './round-support.ts';
+import { envelopeSigningBytes, MAX_ENVELOPE_ITEMS, type Envelope, type UnsignedEnvelope } from './wire.ts';
 
 export const IDLE_PROPOSE_MS = 2_000;
 /** envelopes for rounds ahead of ours are kept (bounded) until we reach them */
 export const MAX_EARLY_ENVELOPES = 512;
+/** Blackhole blocks kept for proofs of anyone's half-blocks; blocks with this Star's own are kept for good */
+export const RECENT_BLOCKS = 64;
+/** statuses of others' half-blocks are forgotten this many heights after they settle */
+export const STATUS_KEEP_HEIGHTS = 1024;
+/** at most one catch-up request per this long when traffic shows we are behind */
+export const FETCH_EVERY_MS = 2_000;
+/** early envelopes are kept for at most this many rounds ahead */
+export const EARLY_ROUNDS = 4;
 
 export interface StarFinalityOptions {
   self: Uint8Array;
@@ -28,6 +57,8 @@ export interface StarFinalityOptions {
   /** this Star's non-final half-blocks that a seat may propose (oldest first) */
   pending(): CandidateBlock[];
   idleProposeMs?: number;
+  /** seats per round: a network constant, the same as the Galaxies' (GalaxyOptions.facilitatorsPerRound) */
+  facilitatorsPerRound?: number;
 }
 
 export interface FinalityOutputs {
@@ -45,6 +76,12 @@ export interface FinalityOutputs {
   rejected: string[];
   /** blocks are missing from this height on: fetch them from a Galaxy */
   fetchFrom?: number;
+  /**
+   * Envelopes that arrived for a round before this Star reached it (checkEnvelope said
+   * 'later' and kept them): now it can judge them. Run each through checkEnvelope →
+   * verify → acceptEnvelope as if it had just arrived (its gossip verdict was given already).
+   */
+  replay?: Envelope[];
   faults: Fault[];
 }
 
@@ -54,78 +91,421 @@ export type BlackholeCheck =
   | { kind: 'gap'; from: number }
   | { kind: 'invalid'; reason: string };
 
+/**
+ * 'later': this Star cannot judge it now and no one is to blame (gossip verdict 'ignore'):
+ * a round ahead of ours (the envelope is kept and comes back in `replay`) or one already
+ * closed (a slow seat's traffic).
+ */
 export type EnvelopeCheck = { kind: 'verify'; items: VerifyItem[] } | { kind: 'later' } | { kind: 'invalid'; reason: string };
 
+type Status = 'checkpointed' | 'final' | 'rejected';
+
+interface RoundState {
+  round: number;
+  seats: Uint8Array[];
+  /** our seat, -1 when we only validate and relay */
+  me: number;
+  agreement: AgreementRound | undefined;
+  /** when this Star learned the block that opened the round */
+  learnedAt: number | undefined;
+  /** the ACS output's blocks (deduplicated) and, per contribution, indices into them */
+  union?: { blocks: CandidateBlock[]; perContribution: number[][] };
+  checkpoint?: { value: Checkpoint; hash: Uint8Array; blocks: CandidateBlock[]; signed: boolean };
+  certified: boolean;
+}
+
+function outputs(): FinalityOutputs {
+  return { send: [], certs: [], checkpointed: [], final: [], rejected: [], faults: [] };
+}
+
 export class StarFinality {
+  readonly #opts: StarFinalityOptions;
+  readonly #idleProposeMs: number;
+  readonly #seatCount: number;
+  #head: BlackholeBlock;
+  #headHash: Uint8Array;
+  #prevCheckpoints = new Map<number, Uint8Array>();
+  #cur: RoundState;
+  readonly #status = new Map<string, { s: Status; height: number }>();
+  /** own (pending when they became final) half-blocks: hex → height; their blocks are kept */
+  readonly #ownFinal = new Map<string, number>();
+  readonly #kept = new Map<number, BlackholeBlock>();
+  readonly #early = new Map<number, Envelope[]>();
+  readonly #earlySigs = new Set<string>();
+  #lastFetchAt: number | undefined;
+  #farAhead = false;
+
   constructor(opts: StarFinalityOptions) {
-    throw new Error('not implemented');
+    this.#opts = opts;
+    this.#idleProposeMs = opts.idleProposeMs ?? IDLE_PROPOSE_MS;
+    this.#seatCount = opts.facilitatorsPerRound ?? FACILITATORS_PER_ROUND;
+    this.#head = opts.genesis;
+    this.#headHash = blackholeHash(opts.genesis.header);
+    this.#prevCheckpoints = advanceCheckpoints(this.#prevCheckpoints, opts.genesis);
+    this.#cur = this.#openRound(undefined);
   }
 
   /** height of the last verified Blackhole block (0: only genesis) */
   get height(): number {
-    throw new Error('not implemented');
+    return this.#head.header.height;
   }
 
   /** the round in progress: height + 1 */
   get round(): number {
-    throw new Error('not implemented');
+    return this.height + 1;
   }
 
   get head(): BlackholeBlock {
-    throw new Error('not implemented');
+    return this.#head;
+  }
+
+  get headHash(): Uint8Array {
+    return this.#headHash;
+  }
+
+  /** whether this Star holds a seat in the round in progress */
+  get seated(): boolean {
+    return this.#cur.me >= 0;
   }
 
   /** the seats of a round this Star can compute (the round after its head), else undefined */
   facilitators(round: number): Uint8Array[] | undefined {
-    throw new Error('not implemented');
+    return round === this.round ? this.#cur.seats : undefined;
+  }
+
+  /** the checkpoint this Star built for the round in progress, once the ACS decided (debugging, tests) */
+  checkpoint(round: number): Checkpoint | undefined {
+    return round === this.round ? this.#cur.checkpoint?.value : undefined;
   }
 
   statusOf(hashHex: string): 'open' | 'checkpointed' | 'final' | 'rejected' {
-    throw new Error('not implemented');
+    return this.#status.get(hashHex)?.s ?? 'open';
   }
 
   /** the Merkle path of a final half-block (to show or hand to others) */
-  proofOf(hashHex: string): import('./blackhole.ts').FinalityProof | undefined {
-    throw new Error('not implemented');
+  proofOf(hashHex: string): FinalityProof | undefined {
+    const height = this.#ownFinal.get(hashHex) ?? (this.#status.get(hashHex)?.s === 'final' ? this.#status.get(hashHex)!.height : undefined);
+    const hash = fromHex(hashHex);
+    if (height === undefined || !hash) return undefined;
+    const block = this.#kept.get(height);
+    return block ? finalityProofFor(block, hash) : undefined;
   }
 
   checkBlackhole(block: BlackholeBlock): BlackholeCheck {
-    throw new Error('not implemented');
+    const h = block?.header?.height;
+    if (typeof h !== 'number' || !Number.isInteger(h) || !block.body) return { kind: 'invalid', reason: 'malformed block' };
+    if (h <= this.height) return { kind: 'old' };
+    if (h > this.height + 1) return { kind: 'gap', from: this.height + 1 };
+    const problem = this.#blockProblem(block);
+    if (problem !== undefined) return { kind: 'invalid', reason: problem };
+    return { kind: 'verify', items: quorumVerifyItems(block, this.#opts.galaxies) };
   }
 
   /** `verdicts` aligned with the items checkBlackhole returned. */
   acceptBlackhole(block: BlackholeBlock, verdicts: readonly boolean[], now: number): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    if (block?.header?.height !== this.height + 1 || this.#blockProblem(block) !== undefined) return out;
+    if (!hasGalaxyQuorum(block, this.#opts.galaxies, verdicts)) return out;
+    this.#applyBlock(block, out, now);
+    return out;
   }
 
   /** Seat check and the signatures to verify: the envelope's and every share's. */
   checkEnvelope(env: Envelope): EnvelopeCheck {
-    throw new Error('not implemented');
+    if (env?.kind !== 'round') return { kind: 'invalid', reason: 'not a round envelope' };
+    if (!Number.isInteger(env.instance) || env.instance < 1) return { kind: 'invalid', reason: 'bad round' };
+    if (env.cluster !== this.#opts.cluster) return { kind: 'later' };
+    if (env.instance < this.round) return { kind: 'later' };
+    if (env.instance > this.round) {
+      this.#keepEarly(env);
+      return { kind: 'later' };
+    }
+    const seats = this.#cur.seats;
+    const seat = seats.findIndex((s) => bytesEqual(s, env.from));
+    if (seat < 0) return { kind: 'invalid', reason: `sender is not a facilitator of round ${env.instance}` };
+    if (!Array.isArray(env.items) || env.items.length === 0 || env.items.length > MAX_ENVELOPE_ITEMS) return { kind: 'invalid', reason: 'bad item count' };
+    const items: VerifyItem[] = [{ pk: env.from, message: envelopeSigningBytes(env), sig: env.sig }];
+    for (const { to, m } of env.items) {
+      if (!Number.isInteger(to) || to < -1 || to >= seats.length) return { kind: 'invalid', reason: `item addressed to seat ${to}` };
+      if (m.t === 'share') items.push({ pk: env.from, message: checkpointSigningBytes(m.hash), sig: m.sig });
+    }
+    return { kind: 'verify', items };
   }
 
   acceptEnvelope(env: Envelope, verdicts: readonly boolean[], now: number): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    const rs = this.#cur;
+    if (env.instance !== rs.round || env.cluster !== this.#opts.cluster) return out;
+    const seat = rs.seats.findIndex((s) => bytesEqual(s, env.from));
+    if (seat < 0) return out;
+    if (verdicts[0] !== true) {
+      out.faults.push({ node: seat, reason: 'envelope signature does not verify' });
+      return out;
+    }
+    rs.learnedAt ??= now;
+    // not seated: validated, the adapter relays it; our own (looped back): handled when sent
+    if (rs.agreement === undefined || seat === rs.me) return out;
+    let v = 1;
+    for (const { to, m } of env.items) {
+      const share = m.t === 'share';
+      const shareOk = share ? verdicts[v++] === true : true;
+      if (to !== -1 && to !== rs.me) continue;
+      if (!shareOk) {
+        out.faults.push({ node: seat, reason: 'checkpoint share with a bad signature' });
+        continue;
+      }
+      this.#absorb(rs, rs.agreement.handle(seat, m), out, now);
+    }
+    // another seat's message for this round: take part at once
+    this.#propose(rs, out, now);
+    return out;
   }
 
   checkCert(cert: CheckpointCert): EnvelopeCheck {
-    throw new Error('not implemented');
+    const c = cert?.checkpoint;
+    if (!c || typeof c.round !== 'number') return { kind: 'invalid', reason: 'malformed certificate' };
+    if (c.round !== this.round) return { kind: 'later' };
+    const problem = certProblem(cert, {
+      round: this.round,
+      clusterCount: this.#head.header.clusterCount,
+      base: this.#headHash,
+      prevOf: (cl) => prevCheckpoint(this.#prevCheckpoints, cl),
+    });
+    if (problem !== undefined) return { kind: 'invalid', reason: problem };
+    if (this.#cur.seats.length === 0) return { kind: 'invalid', reason: 'the round has no facilitators' };
+    return { kind: 'verify', items: certVerifyItems(cert, this.#cur.seats) };
   }
 
   acceptCert(cert: CheckpointCert, verdicts: readonly boolean[]): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    if (cert.checkpoint.round !== this.round) return out;
+    if (!certHasQuorum(cert, this.#cur.seats, verdicts)) return out;
+    this.#markCheckpointed(cert.checkpoint.entries, out);
+    return out;
   }
 
   /** `verdicts` aligned with verifyUnion.blocks. */
   unionVerified(round: number, verdicts: readonly boolean[], now: number): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    const rs = this.#cur;
+    if (rs.round !== round) return out;
+    this.#buildCheckpoint(rs, verdicts, out);
+    return out;
   }
 
   signedCheckpoint(round: number, sig: Uint8Array, now: number): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    const rs = this.#cur;
+    const cp = rs.checkpoint;
+    if (rs.round !== round || cp === undefined || cp.signed || rs.agreement === undefined) return out;
+    cp.signed = true;
+    this.#absorb(rs, rs.agreement.decide(cp.hash, sig), out, now);
+    return out;
   }
 
   /** Timers: idle proposals. */
   tick(now: number): FinalityOutputs {
-    throw new Error('not implemented');
+    const out = outputs();
+    const rs = this.#cur;
+    rs.learnedAt ??= now;
+    if (rs.agreement !== undefined && !rs.agreement.proposed) {
+      if (now - rs.learnedAt >= this.#idleProposeMs || this.#proposal().length > 0) this.#propose(rs, out, now);
+    }
+    // traffic two or more rounds ahead: we missed Blackhole blocks
+    const behind = this.#farAhead || [...this.#early.keys()].some((r) => r >= this.round + 2);
+    if (behind && (this.#lastFetchAt === undefined || now - this.#lastFetchAt >= FETCH_EVERY_MS)) {
+      this.#lastFetchAt = now;
+      this.#farAhead = false;
+      out.fetchFrom = this.height + 1;
+    }
+    return out;
   }
+
+  // — internals —
+
+  #openRound(now: number | undefined): RoundState {
+    const round = this.#head.header.height + 1;
+    const seats = seatsAfter(this.#head, this.#headHash, this.#seatCount);
+    const me = seats.findIndex((s) => bytesEqual(s, this.#opts.self));
+    const agreement = me >= 0 ? new AgreementRound({ seats: seats.length, me, seed: this.#head.header.seed }) : undefined;
+    return { round, seats, me, agreement, learnedAt: now, certified: false };
+  }
+
+  /** Structure of a block that would extend our head (signatures apart). */
+  #blockProblem(block: BlackholeBlock): string | undefined {
+    const { header, body } = block;
+    if (header.network !== this.#head.header.network) return 'another network';
+    if (!bytesEqual(header.prev, this.#headHash)) return 'prev is not the hash of our head block';
+    if (header.time < this.#head.header.time) return 'time goes backwards';
+    if (!Number.isInteger(header.clusterCount) || header.clusterCount < 1) return 'bad cluster count';
+    if (!bytesEqual(merkleRoot(body.accepted), header.finalRoot)) return 'finalRoot does not match the accepted list';
+    if (!bytesEqual(merkleRoot(body.checkpoints.map(checkpointHash)), header.checkpointsRoot)) return 'checkpointsRoot does not match the checkpoints';
+    if (!bytesEqual(merkleRoot(body.roster), header.rosterRoot)) return 'rosterRoot does not match the roster';
+    return undefined;
+  }
+
+  #applyBlock(block: BlackholeBlock, out: FinalityOutputs, now: number): void {
+    const height = block.header.height;
+    const own = new Set(this.#opts.pending().map((c) => toHex(c.hash)));
+    let keep = false;
+    for (const hash of block.body.accepted) {
+      const id = toHex(hash);
+      if (this.#status.get(id)?.s === 'final') continue;
+      this.#status.set(id, { s: 'final', height });
+      out.final.push(id);
+      if (own.has(id)) {
+        this.#ownFinal.set(id, height);
+        keep = true;
+      }
+    }
+    for (const hash of block.body.rejected) {
+      const id = toHex(hash);
+      const s = this.#status.get(id)?.s;
+      if (s === 'final' || s === 'rejected') continue;
+      this.#status.set(id, { s: 'rejected', height });
+      out.rejected.push(id);
+    }
+    this.#kept.set(height, block);
+    if (!keep) this.#keep(height);
+    this.#forget(height);
+    this.#prevCheckpoints = advanceCheckpoints(this.#prevCheckpoints, block);
+    this.#head = block;
+    this.#headHash = blackholeHash(block.header);
+    this.#cur = this.#openRound(now);
+    const round = this.#cur.round;
+    const early = this.#early.get(round);
+    for (const r of [...this.#early.keys()]) {
+      if (r > round) continue;
+      for (const env of this.#early.get(r)!) this.#earlySigs.delete(toHex(env.sig));
+      this.#early.delete(r);
+    }
+    if (early !== undefined && early.length > 0) out.replay = early;
+    if (this.#proposal().length > 0) this.#propose(this.#cur, out, now);
+  }
+
+  /** Blocks older than the recent window go unless they hold this Star's own final blocks. */
+  #keep(height: number): void {
+    const old = height - RECENT_BLOCKS;
+    if (old < 1 || !this.#kept.has(old)) return;
+    for (const hash of this.#kept.get(old)!.body.accepted) if (this.#ownFinal.get(toHex(hash)) === old) return;
+    this.#kept.delete(old);
+  }
+
+  /** Every so often, statuses of others' half-blocks that settled long ago are dropped. */
+  #forget(height: number): void {
+    if (height % 64 !== 0) return;
+    for (const [id, st] of this.#status) if (height - st.height > STATUS_KEEP_HEIGHTS && !this.#ownFinal.has(id)) this.#status.delete(id);
+  }
+
+  /**
+   * Kept unverified (the seats of that round are not known yet), so bounded: a few rounds
+   * ahead at most, MAX_EARLY_ENVELOPES in all. Junk can crowd out real ones; then this Star
+   * only misses that round's early traffic (it still follows the blocks).
+   */
+  #keepEarly(env: Envelope): void {
+    if (this.#earlySigs.size >= MAX_EARLY_ENVELOPES || !(env.sig instanceof Uint8Array)) return;
+    if (env.instance > this.round + EARLY_ROUNDS) {
+      // far ahead: not worth keeping, but it tells us we are behind (tick asks to fetch)
+      this.#farAhead = true;
+      return;
+    }
+    const id = toHex(env.sig);
+    if (this.#earlySigs.has(id)) return;
+    this.#earlySigs.add(id);
+    const list = this.#early.get(env.instance) ?? [];
+    list.push(env);
+    this.#early.set(env.instance, list);
+  }
+
+  /** Non-final half-blocks to propose, oldest first, at most MAX_PROPOSAL_BLOCKS. */
+  #proposal(): CandidateBlock[] {
+    const out: CandidateBlock[] = [];
+    for (const c of this.#opts.pending()) {
+      const s = this.#status.get(toHex(c.hash))?.s;
+      if (s === 'final' || s === 'rejected') continue;
+      out.push(c);
+      if (out.length === MAX_PROPOSAL_BLOCKS) break;
+    }
+    return out;
+  }
+
+  #propose(rs: RoundState, out: FinalityOutputs, now: number): void {
+    if (rs.agreement === undefined || rs.agreement.proposed || rs !== this.#cur) return;
+    const value = encodeProposal(this.#proposal().map((c) => c.bytes));
+    this.#absorb(rs, rs.agreement.propose(value), out, now);
+  }
+
+  #absorb(rs: RoundState, step: RoundStep, out: FinalityOutputs, now: number): void {
+    out.send.push(...envelopesOf('round', rs.round, this.#opts.cluster, this.#opts.self, step.messages));
+    out.faults.push(...step.faults);
+    if (step.decided !== undefined && rs.union === undefined) {
+      rs.union = unionOf(step.decided);
+      if (rs.union.blocks.length > 0) out.verifyUnion = { round: rs.round, blocks: rs.union.blocks };
+      else this.#buildCheckpoint(rs, [], out);
+    }
+    if (step.certified !== undefined && !rs.certified && rs.checkpoint !== undefined && bytesEqual(step.certified.hash, rs.checkpoint.hash)) {
+      rs.certified = true;
+      const cp = rs.checkpoint;
+      out.certs.push({ checkpoint: cp.value, blocks: cp.blocks.map((b) => b.bytes), sigs: step.certified.sigs });
+      this.#markCheckpointed(cp.value.entries, out);
+    }
+  }
+
+  #buildCheckpoint(rs: RoundState, verdicts: readonly boolean[], out: FinalityOutputs): void {
+    const union = rs.union;
+    if (union === undefined || rs.checkpoint !== undefined) return;
+    const proposals = union.perContribution.map((idx) => idx.filter((i) => verdicts[i] === true).map((i) => union.blocks[i]!));
+    const merged = mergeProposals(proposals);
+    const value: Checkpoint = {
+      cluster: this.#opts.cluster,
+      round: rs.round,
+      base: this.#headHash,
+      prev: prevCheckpoint(this.#prevCheckpoints, this.#opts.cluster),
+      entries: merged.map((c) => c.hash),
+    };
+    const hash = checkpointHash(value);
+    rs.checkpoint = { value, hash, blocks: merged, signed: false };
+    out.signCheckpoint = { round: rs.round, hash };
+  }
+
+  #markCheckpointed(entries: readonly Uint8Array[], out: FinalityOutputs): void {
+    for (const hash of entries) {
+      const id = toHex(hash);
+      if (this.#status.has(id)) continue;
+      this.#status.set(id, { s: 'checkpointed', height: this.height });
+      out.checkpointed.push(id);
+    }
+  }
+}
+
+/** The ACS output's half-blocks, decoded, one entry per hash; undecodable ones are left out. */
+function unionOf(contributions: readonly Contribution[]): { blocks: CandidateBlock[]; perContribution: number[][] } {
+  const blocks: CandidateBlock[] = [];
+  const index = new Map<string, number>();
+  const perContribution: number[][] = [];
+  for (const c of contributions) {
+    const idx: number[] = [];
+    const mine = new Set<number>();
+    const d = decodeProposal(c.value);
+    if (d.ok) {
+      for (const bytes of d.value) {
+        const hash = sha256(bytes);
+        const id = toHex(hash);
+        let i = index.get(id);
+        if (i === undefined) {
+          const hb = decodeHalfBlockForVerify(bytes);
+          if (!hb.ok) continue;
+          i = blocks.length;
+          index.set(id, i);
+          blocks.push({ bytes, block: hb.value.block, hash });
+        }
+        if (!mine.has(i)) {
+          mine.add(i);
+          idx.push(i);
+        }
+      }
+    }
+    perContribution.push(idx);
+  }
+  return { blocks, perContribution };
 }
