@@ -59,10 +59,25 @@ describe('relay config', () => {
     if (unknown.kind === 'error') assert.match(unknown.message, /--help/);
   });
 
+  it('takes Galaxy URLs from GALAXY_URLS or repeated/comma-separated --galaxy-url (none by default)', () => {
+    const none = parseRelayArgs([], {});
+    assert.ok(none.kind === 'config');
+    assert.deepEqual(none.config.galaxyUrls, []);
+    const env = parseRelayArgs([], { GALAXY_URLS: 'http://127.0.0.1:9001/, http://127.0.0.1:9002' });
+    assert.ok(env.kind === 'config');
+    assert.deepEqual(env.config.galaxyUrls, ['http://127.0.0.1:9001', 'http://127.0.0.1:9002']);
+    const flags = parseRelayArgs(['--galaxy-url', 'http://a:1', '--galaxy-url', 'http://b:2,http://a:1'], { GALAXY_URLS: 'http://c:3' });
+    assert.ok(flags.kind === 'config');
+    assert.deepEqual(flags.config.galaxyUrls, ['http://a:1', 'http://b:2']);
+    const bad = parseRelayArgs(['--galaxy-url', 'galaxy:9000'], {});
+    assert.equal(bad.kind, 'error');
+    if (bad.kind === 'error') assert.match(bad.message, /--galaxy-url: "galaxy:9000" is not an http\(s\) URL/);
+  });
+
   it('prints help naming every flag and its variable', () => {
     const r = parseRelayArgs(['--help'], {});
     assert.equal(r.kind, 'help');
     if (r.kind !== 'help') return;
-    for (const word of ['--port', 'PORT', '--key-file', 'RELAY_KEY_FILE', '--max-reservations', '--log-level', '--genesis', 'GENESIS_FILE', '--faucet-key-file', 'FAUCET_KEY_FILE', '--faucet-db', 'FAUCET_DB', '--faucet-amount', 'FAUCET_AMOUNT', '--faucet-interval-ms', 'FAUCET_INTERVAL_MS']) assert.ok(r.text.includes(word), word);
+    for (const word of ['--port', 'PORT', '--key-file', 'RELAY_KEY_FILE', '--max-reservations', '--log-level', '--genesis', 'GENESIS_FILE', '--faucet-key-file', 'FAUCET_KEY_FILE', '--faucet-db', 'FAUCET_DB', '--faucet-amount', 'FAUCET_AMOUNT', '--faucet-interval-ms', 'FAUCET_INTERVAL_MS', '--galaxy-url', 'GALAXY_URLS']) assert.ok(r.text.includes(word), word);
   });
 });

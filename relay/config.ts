@@ -20,6 +20,8 @@ export interface RelayConfig {
   faucetDb: string;
   faucetAmount: number;
   faucetIntervalMs: number;
+  /** the Galaxies' HTTP base URLs: served in /relay.json, and their health is part of the relay's */
+  galaxyUrls: string[];
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
@@ -28,7 +30,7 @@ interface Option {
   env: string;
   default: string;
   help: string;
-  kind: 'string' | 'int' | 'level';
+  kind: 'string' | 'int' | 'level' | 'urls';
   key: keyof RelayConfig;
 }
 
@@ -47,6 +49,7 @@ const OPTIONS: Option[] = [
   { flag: 'faucet-db', env: 'FAUCET_DB', default: '.data/faucet.sqlite', kind: 'string', key: 'faucetDb', help: "the faucet's own account chain (SQLite); keep it with the key file and the genesis file, or the faucet forks its chain" },
   { flag: 'faucet-amount', env: 'FAUCET_AMOUNT', default: '1000', kind: 'int', key: 'faucetAmount', help: 'what POST /faucet pays one account' },
   { flag: 'faucet-interval-ms', env: 'FAUCET_INTERVAL_MS', default: '60000', kind: 'int', key: 'faucetIntervalMs', help: 'one faucet payout per account per this many milliseconds' },
+  { flag: 'galaxy-url', env: 'GALAXY_URLS', default: '', kind: 'urls', key: 'galaxyUrls', help: "a Galaxy's HTTP URL (repeat the flag, or separate with commas); Stars find the Galaxies in /relay.json, and /health waits for a quorum of them" },
   { flag: 'log-level', env: 'LOG_LEVEL', default: 'info', kind: 'level', key: 'logLevel', help: 'trace | debug | info | warn | error | fatal | silent' },
 ];
 
@@ -63,27 +66,42 @@ export function relayHelp(): string {
   ];
   for (const o of OPTIONS) {
     lines.push(`  --${o.flag.padEnd(20)} ${o.help}`);
-    lines.push(`  ${''.padEnd(22)} env ${o.env}, default ${o.default}`);
+    lines.push(`  ${''.padEnd(22)} env ${o.env}, default ${o.default === '' ? '(none)' : o.default}`);
   }
   lines.push('  --help                 print this help');
   return lines.join('\n');
 }
 
 export function parseRelayArgs(argv: string[], env: Record<string, string | undefined>): ParsedRelayArgs {
-  const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const o of OPTIONS) spec[o.flag] = { type: 'string' };
-  let values: Record<string, string | boolean | undefined>;
+  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const o of OPTIONS) spec[o.flag] = o.kind === 'urls' ? { type: 'string', multiple: true } : { type: 'string' };
+  let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
   } catch (err) {
     return { kind: 'error', message: `${(err as Error).message}\nRun with --help to see the options.` };
   }
   if (values.help === true) return { kind: 'help', text: relayHelp() };
-  const config: Record<string, string | number> = {};
+  const config: Record<string, string | number | string[]> = {};
   for (const o of OPTIONS) {
-    const raw = (values[o.flag] as string | undefined) ?? env[o.env] ?? o.default;
-    const source = values[o.flag] !== undefined ? `--${o.flag}` : env[o.env] !== undefined ? o.env : 'default';
-    if (o.kind === 'int') {
+    const flagValue = values[o.flag] as string | string[] | undefined;
+    const raw = flagValue !== undefined ? [flagValue].flat().join(',') : (env[o.env] ?? o.default);
+    const source = flagValue !== undefined ? `--${o.flag}` : env[o.env] !== undefined ? o.env : 'default';
+    if (o.kind === 'urls') {
+      const urls: string[] = [];
+      for (const part of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+        let url: URL;
+        try {
+          url = new URL(part);
+        } catch {
+          return { kind: 'error', message: `${source}: "${part}" is not a URL: use http://host:port` };
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'error', message: `${source}: "${part}" is not an http(s) URL` };
+        const normal = url.origin + url.pathname.replace(/\/+$/, '');
+        if (!urls.includes(normal)) urls.push(normal);
+      }
+      config[o.key] = urls;
+    } else if (o.kind === 'int') {
       const n = Number(raw);
       if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < (o.key === 'port' ? 0 : 1)) {
         return { kind: 'error', message: `${source}=${raw} is not a valid ${o.flag}: use a whole number${o.key === 'port' ? ' from 0 to 65535' : ' of at least 1'}` };

@@ -19,14 +19,20 @@ export interface LoadedGenesis {
   network: string;
   /** starting balances by public key (hex) */
   balances: Map<string, number>;
+  /** Galaxy public keys in seat order (none: no finality on this network) */
+  galaxies: Uint8Array[];
   created: boolean;
 }
 
-export function devGenesis(faucetAddress: string): GenesisFile {
-  return { network: DEV_NETWORK, allocations: [{ address: faucetAddress, amount: DEV_FAUCET_ALLOCATION }] };
+/** A dev network funding the faucet; `galaxies` (addresses, seat order) give it finality. */
+export function devGenesis(faucetAddress: string, galaxies: readonly string[] = []): GenesisFile {
+  const file: GenesisFile = { network: DEV_NETWORK, allocations: [{ address: faucetAddress, amount: DEV_FAUCET_ALLOCATION }] };
+  if (galaxies.length > 0) file.galaxies = [...galaxies];
+  return file;
 }
 
-export async function loadOrCreateGenesis(path: string, faucetAddress: string): Promise<LoadedGenesis> {
+/** `galaxies` only matter when the file is created (`npm start` creates it with its Galaxies' keys). */
+export async function loadOrCreateGenesis(path: string, faucetAddress: string, galaxies: readonly string[] = []): Promise<LoadedGenesis> {
   let text: string | undefined;
   try {
     text = await readFile(path, 'utf8');
@@ -35,7 +41,7 @@ export async function loadOrCreateGenesis(path: string, faucetAddress: string): 
   }
   let created = false;
   if (text === undefined) {
-    text = JSON.stringify(devGenesis(faucetAddress), null, 2) + '\n';
+    text = JSON.stringify(devGenesis(faucetAddress, galaxies), null, 2) + '\n';
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text, { flag: 'wx' });
     created = true;
@@ -47,8 +53,8 @@ export async function loadOrCreateGenesis(path: string, faucetAddress: string): 
     throw new Error(`genesis file ${path} is not JSON (${(err as Error).message}); ${FIX}`);
   }
   try {
-    const { network, balances } = parseGenesis(json);
-    return { file: json as GenesisFile, network, balances, created };
+    const { network, balances, galaxies: galaxyKeys } = parseGenesis(json);
+    return { file: json as GenesisFile, network, balances, galaxies: galaxyKeys, created };
   } catch (err) {
     const problem = (err as Error).message.replace(/^genesis file: /, '');
     throw new Error(`genesis file ${path} is not valid: ${problem}; ${FIX}`);

@@ -8,6 +8,12 @@ import { encodePresence, presenceSigningBytes, type UnsignedPresence } from '../
 import { nextBlock, testAccount } from '../shared/chain/test-signer.ts';
 import { appGossipTopic, CHAIN_TOPIC, PRESENCE_TOPIC } from '../shared/gossip/topics.ts';
 import { encodeAppMessage } from '../shared/gossip/app-message.ts';
+import { blackholeSigningBytes, encodeBlackhole, type BlackholeBlock } from '../shared/finality/blackhole.ts';
+import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, type Checkpoint } from '../shared/finality/checkpoint.ts';
+import { GalaxyCore } from '../shared/finality/galaxy-core.ts';
+import { nobleVerify, testKey } from '../shared/finality/test-fixtures.ts';
+import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, encodeEnvelope, envelopeSigningBytes, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, ROUND_TOPIC } from '../shared/finality/wire.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { createRelayGossipJudge } from './gossip-judge.ts';
 
 const now = 1_763_700_000_000;
@@ -51,5 +57,51 @@ describe('relay gossip judge', () => {
     const app = encodeAppMessage({ topic: 'chat', data: new Uint8Array([1]), text: false, sentAt: now });
     assert.equal((await judge(appGossipTopic('chat'), app, now)).verdict, 'accept');
     assert.equal((await judge(CHAIN_TOPIC, new Uint8Array([1]), now)).verdict, 'reject');
+  });
+});
+
+describe('relay gossip judge: finality topics', () => {
+  const galaxy = testKey(11);
+  const outsider = testKey(12);
+  const judge = createRelayGossipJudge({ galaxies: [galaxy.pk] });
+
+  /** Block 1 of a one-Galaxy network, signed by that Galaxy. */
+  function signedBlock(): BlackholeBlock {
+    const core = new GalaxyCore({ network: 'n', galaxies: [galaxy.pk], me: 0, balances: new Map(), verify: nobleVerify, roundTimeoutMs: 0 });
+    const out = core.tick(now);
+    assert.ok(out.signBlock, 'a one-Galaxy network proposes and decides at once');
+    const done = core.signedBlock(out.signBlock.height, galaxy.sign(blackholeSigningBytes(out.signBlock.hash)), now);
+    assert.equal(done.blocks.length, 1);
+    return done.blocks[0]!.block;
+  }
+
+  it('accepts a Blackhole block with a quorum of genesis Galaxy signatures, rejects others', async () => {
+    const block = signedBlock();
+    assert.equal((await judge(BLACKHOLE_TOPIC, encodeBlackhole(block), now)).verdict, 'accept');
+    const forgedSig = { ...block, sigs: [{ signer: 0, sig: outsider.sign(blackholeSigningBytes(new Uint8Array(32))) }] };
+    assert.match((await judge(BLACKHOLE_TOPIC, encodeBlackhole(forgedSig), now)).reason ?? '', /no quorum of valid Galaxy signatures/);
+    const otherNetwork = createRelayGossipJudge({ galaxies: [outsider.pk] });
+    assert.equal((await otherNetwork(BLACKHOLE_TOPIC, encodeBlackhole(block), now)).verdict, 'reject');
+    const noGalaxies = createRelayGossipJudge();
+    assert.match((await noGalaxies(BLACKHOLE_TOPIC, encodeBlackhole(block), now)).reason ?? '', /no Galaxies/);
+    assert.equal((await judge(BLACKHOLE_TOPIC, new Uint8Array([1, 2]), now)).verdict, 'reject');
+  });
+
+  it('judges envelopes by shape and topic only (seats depend on the chain the relay does not follow)', async () => {
+    const unsigned = { kind: 'galaxy' as const, instance: 1, cluster: 0, from: outsider.pk, items: [{ to: -1, m: { t: 'share' as const, hash: new Uint8Array(32), sig: new Uint8Array(64) } }] };
+    const env = encodeEnvelope({ ...unsigned, sig: outsider.sign(envelopeSigningBytes(unsigned)) });
+    assert.equal((await judge(GALAXY_TOPIC, env, now)).verdict, 'accept');
+    assert.match((await judge(ROUND_TOPIC, env, now)).reason ?? '', /a galaxy envelope on the round topic/);
+    assert.equal((await judge(GALAXY_TOPIC, new Uint8Array([0xa0]), now)).verdict, 'reject');
+    assert.match((await judge(ROUND_TOPIC, new Uint8Array(MAX_ENVELOPE_BYTES + 1), now)).reason ?? '', /too large/);
+  });
+
+  it('judges checkpoint certificates by shape (facilitator signatures are the Galaxies\' to check)', async () => {
+    const bytes = encodeHalfBlock(b1);
+    const checkpoint: Checkpoint = { cluster: 0, round: 2, base: new Uint8Array(32), prev: new Uint8Array(32), entries: [sha256(bytes)] };
+    const cert = { checkpoint, blocks: [bytes], sigs: [{ signer: 0, sig: outsider.sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] };
+    assert.equal((await judge(CHECKPOINT_TOPIC, encodeCheckpointCert(cert), now)).verdict, 'accept');
+    const mismatched = { ...cert, blocks: [encodeHalfBlock(b2)] };
+    assert.equal((await judge(CHECKPOINT_TOPIC, encodeCheckpointCert(mismatched), now)).verdict, 'reject');
   });
 });

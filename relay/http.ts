@@ -25,6 +25,8 @@ export interface HttpDeps {
   wsPort: () => number | undefined;
   /** relay peer id, for browsers to build the relay's multiaddr */
   peerId: string;
+  /** the Galaxies' HTTP URLs (Stars catch up on the Blackhole chain from them) */
+  galaxies: readonly string[];
   health: () => { ok: boolean; detail: Record<string, unknown> };
   /** the network's starting balances, as loaded: Stars build their ledger on it */
   genesis: GenesisFile;
@@ -39,7 +41,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     res.on('finish', () => deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
     if (route === '/health') return sendHealth(deps, res);
     if (route === '/metrics') return void sendMetrics(deps, res);
-    if (route === '/relay.json') return sendJson(res, 200, { peerId: deps.peerId });
+    if (route === '/relay.json') return sendJson(res, 200, { peerId: deps.peerId, galaxies: deps.galaxies });
     if (route === '/genesis.json') return sendJson(res, 200, deps.genesis);
     if (route === '/faucet') {
       return void handleFaucetRequest({ pay: deps.payFaucet, log: deps.log, metrics: deps.metrics }, req, res).catch((err: Error) => {

@@ -13,6 +13,7 @@ import { loadOrCreateKey } from './identity.ts';
 import { createLogger } from './log.ts';
 import { createRelayMetrics } from './metrics.ts';
 import { freeLoopbackPort } from './free-port.ts';
+import { GalaxyHealth } from './galaxy-health.ts';
 import { createRelayNode, publishChainBlocks } from './node.ts';
 
 const parsed = parseRelayArgs(process.argv.slice(2), process.env);
@@ -45,7 +46,12 @@ const { key, created } = await loadOrCreateKey(resolve(config.keyFile));
 // libp2p reports only the announced (public) address once `announce` is set, so the
 // internal listener's port is chosen here rather than by libp2p
 const internalPort = await freeLoopbackPort();
-const node = await createRelayNode(config, key, log, metrics, internalPort, { judge: createRelayGossipJudge(), sync: faucet });
+const node = await createRelayNode(config, key, log, metrics, internalPort, { judge: createRelayGossipJudge({ galaxies: genesis.galaxies }), sync: faucet });
+const galaxies = new GalaxyHealth(config.galaxyUrls);
+galaxies.start();
+if (config.galaxyUrls.length > 0 && genesis.galaxies.length === 0) {
+  log.warn({ galaxyUrls: config.galaxyUrls, genesisFile: faucetInfo.genesisFile }, 'Galaxies configured but the genesis file lists none: Stars will not accept their blocks');
+}
 
 let listening = false;
 const http = createHttpServer({
@@ -54,9 +60,14 @@ const http = createHttpServer({
   metrics,
   wsPort: () => internalPort,
   peerId: node.peerId.toString(),
+  galaxies: config.galaxyUrls,
+  // with Galaxies configured, the network is only up (finalising) with a quorum of them
   health: () => ({
-    ok: listening && node.status === 'started',
-    detail: { relay: { peerId: node.peerId.toString(), connections: node.getConnections().length, reservations: node.services.relay.reservations.size } },
+    ok: listening && node.status === 'started' && galaxies.ok(),
+    detail: {
+      relay: { peerId: node.peerId.toString(), connections: node.getConnections().length, reservations: node.services.relay.reservations.size, up: listening && node.status === 'started' },
+      galaxies: galaxies.detail(),
+    },
   }),
   genesis: genesis.file,
   payFaucet: async (address, now) => {
@@ -79,8 +90,10 @@ http.listen(config.port, config.host, () => {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host}:${port}/`;
   log.info({ peerId: node.peerId.toString(), keyCreated: created, url, port }, 'relay up');
-  // the one line a person starting the network looks for
-  process.stderr.write(`\nStarweave is up: open ${url} (wallet), ${url}demo.html (demo dApp); health at ${url}health\n\n`);
+  // the one line a person starting the network looks for; with Galaxies, `npm start` prints
+  // it once they are up too (scripts/start.ts)
+  if (config.galaxyUrls.length === 0) process.stderr.write(`\nStarweave is up: open ${url} (wallet), ${url}demo.html (demo dApp); health at ${url}health\n\n`);
+  else process.stderr.write(`\nrelay listening at ${url}; /health answers 200 once ${galaxies.detail().quorum} of its ${config.galaxyUrls.length} Galaxies are up\n`);
 });
 
 let stopping = false;
@@ -88,6 +101,7 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'relay stopping');
+  galaxies.stop();
   http.close();
   http.closeAllConnections();
   await node.stop();

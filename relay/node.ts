@@ -18,6 +18,7 @@ import { encodeChainMessage, MAX_STREAM_BYTES, SYNC_PROTOCOL } from '../shared/c
 import { gossipOptions, scoreTopic } from '../shared/gossip/gossip-config.ts';
 import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '../shared/gossip/topics.ts';
 import type { GossipJudgement } from '../shared/gossip/validate.ts';
+import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, GALAXY_TOPIC, ROUND_TOPIC } from '../shared/finality/wire.ts';
 import { serveExchange } from '../shared/net/lp-exchange.ts';
 import { answerSyncRequest, type SyncSource } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
@@ -28,8 +29,11 @@ import type { RelayMetrics } from './metrics.ts';
 
 export type RelayNode = Libp2p<{ pubsub: GossipSub; relay: ReturnType<ReturnType<typeof circuitRelayServer>>; identify: unknown; ping: unknown }>;
 
-/** Topics the relay is in from the start and never leaves: Stars rely on it to route them. */
-export const PERMANENT_TOPICS: readonly string[] = [DISCOVERY_TOPIC, CHAIN_TOPIC, PRESENCE_TOPIC];
+/**
+ * Topics the relay is in from the start and never leaves: Stars and Galaxies rely on it to
+ * route them (a Galaxy's first block share must not wait for the relay to notice a subscriber).
+ */
+export const PERMANENT_TOPICS: readonly string[] = [DISCOVERY_TOPIC, CHAIN_TOPIC, PRESENCE_TOPIC, ROUND_TOPIC, CHECKPOINT_TOPIC, GALAXY_TOPIC, BLACKHOLE_TOPIC];
 
 export interface RelayChainDeps {
   /** the relay's gossip verdict: shared rules plus signatures */

@@ -9,11 +9,20 @@
  * encoding, freshness. Signatures are checked by the caller in batches (the decoded blocks
  * and records are handed back so nothing is decoded twice), and chain rules (sequence,
  * balance) need a ledger, which only Stars keep.
+ *
+ * The finality topics are judged by shape here (envelopes, checkpoint certificates,
+ * Blackhole blocks, each within its size limit); who may send an envelope or sign a
+ * certificate depends on the chain (the round's seats), so only Stars and Galaxies, which
+ * follow it, check those signatures. A Blackhole block's quorum is checked against the
+ * genesis Galaxies, which every judge knows (see relay/gossip-judge.ts).
  */
 import { decodeChainMessage, GOSSIP_LIMITS, type ChainMessage, type ProofBytes } from '../chain/chain-message.ts';
 import { decodeHalfBlock, type HalfBlock } from '../chain/half-block.ts';
 import { checkProof, type FraudProof } from '../chain/ledger.ts';
 import { decodePresence, type Presence } from '../chain/presence.ts';
+import { decodeBlackhole, MAX_BLACKHOLE_BYTES, type BlackholeBlock } from '../finality/blackhole.ts';
+import { decodeCheckpointCert, MAX_CERT_BYTES, type CheckpointCert } from '../finality/checkpoint.ts';
+import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, decodeEnvelope, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, ROUND_TOPIC, type Envelope } from '../finality/wire.ts';
 import { decodeAppMessage, type AppMessage } from './app-message.ts';
 import { appTopicName, CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from './topics.ts';
 
@@ -36,7 +45,21 @@ export interface GossipJudgement {
   chain?: ChainGossip;
   /** PRESENCE_TOPIC, when accepted; its signature is not checked yet */
   presence?: Presence;
+  /** ROUND_TOPIC (kind 'round') or GALAXY_TOPIC (kind 'galaxy'); signature and seat not checked */
+  envelope?: Envelope;
+  /** CHECKPOINT_TOPIC; facilitator signatures not checked */
+  cert?: CheckpointCert;
+  /** BLACKHOLE_TOPIC; the body matches the header's roots, Galaxy signatures not checked */
+  blackhole?: BlackholeBlock;
 }
+
+/** Size ceilings of the finality topics (also what a Star's gossip router must let through). */
+export const FINALITY_TOPIC_LIMITS: Readonly<Record<string, number>> = {
+  [ROUND_TOPIC]: MAX_ENVELOPE_BYTES,
+  [GALAXY_TOPIC]: MAX_ENVELOPE_BYTES,
+  [CHECKPOINT_TOPIC]: MAX_CERT_BYTES,
+  [BLACKHOLE_TOPIC]: MAX_BLACKHOLE_BYTES,
+};
 
 /** Peer discovery records are small protobufs (peer id + a few multiaddrs). */
 export const MAX_DISCOVERY_BYTES = 4 * 1024;
@@ -53,12 +76,34 @@ export function judgeGossip(gossipTopic: string, data: Uint8Array, now: number):
     const decoded = decodePresence(data, now);
     return decoded.ok ? { verdict: 'accept', presence: decoded.value } : { verdict: 'reject', reason: decoded.reason };
   }
+  const finality = judgeFinality(gossipTopic, data);
+  if (finality) return finality;
   const name = appTopicName(gossipTopic);
   if (name !== null) {
     const decoded = decodeAppMessage(data, name, now);
     return decoded.ok ? { verdict: 'accept', app: decoded.message } : { verdict: 'reject', reason: decoded.reason };
   }
   return data.byteLength <= MAX_OTHER_TOPIC_BYTES ? { verdict: 'accept' } : { verdict: 'reject', reason: 'message too large' };
+}
+
+function judgeFinality(gossipTopic: string, data: Uint8Array): GossipJudgement | undefined {
+  const limit = FINALITY_TOPIC_LIMITS[gossipTopic];
+  if (limit === undefined) return undefined;
+  if (data.byteLength > limit) return { verdict: 'reject', reason: `message too large (${data.byteLength} bytes, limit ${limit})` };
+  if (gossipTopic === ROUND_TOPIC || gossipTopic === GALAXY_TOPIC) {
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
+    const kind = gossipTopic === ROUND_TOPIC ? 'round' : 'galaxy';
+    // an envelope replayed onto the other topic would reach the wrong protocol
+    if (decoded.value.kind !== kind) return { verdict: 'reject', reason: `a ${decoded.value.kind} envelope on the ${kind} topic` };
+    return { verdict: 'accept', envelope: decoded.value };
+  }
+  if (gossipTopic === CHECKPOINT_TOPIC) {
+    const decoded = decodeCheckpointCert(data);
+    return decoded.ok ? { verdict: 'accept', cert: decoded.value } : { verdict: 'reject', reason: decoded.reason };
+  }
+  const decoded = decodeBlackhole(data);
+  return decoded.ok ? { verdict: 'accept', blackhole: decoded.value } : { verdict: 'reject', reason: decoded.reason };
 }
 
 function judgeChain(data: Uint8Array): GossipJudgement {

@@ -1,8 +1,13 @@
 /**
  * The Playwright `test` of this project: every test gets its own real relay process and a
  * way to open Stars, and both are cleaned up after it, whatever the outcome.
+ *
+ * `test.use({ galaxies: n })` runs the relay with n real Galaxy processes (finality on);
+ * the `network` fixture then gives the Galaxies (kill, restart, their URLs). The default, 0,
+ * is a relay alone, as before finality existed.
  */
 import { test as base } from '@playwright/test';
+import { startNetwork, type NetworkProcess } from './network-process.ts';
 import { startRelay, type RelayProcess } from './relay-process.ts';
 import { openStar, type StarTab } from './stars.ts';
 
@@ -13,11 +18,39 @@ export interface StarOpener {
   one(path?: string): Promise<StarTab>;
 }
 
-export const test = base.extend<{ relay: RelayProcess; stars: StarOpener }>({
-  relay: async ({}, use) => {
-    const relay = await startRelay();
-    await use(relay);
-    await relay.stop();
+interface Fixtures {
+  /** Galaxy processes started with the relay (0: none, no finality) */
+  galaxies: number;
+  /** Blackhole round timeout of those Galaxies (their default when undefined) */
+  roundTimeoutMs: number | undefined;
+  relay: RelayProcess;
+  network: NetworkProcess;
+  stars: StarOpener;
+  /** the network the relay fixture started, if it started one */
+  networkHolder: { current?: NetworkProcess };
+}
+
+export const test = base.extend<Fixtures>({
+  galaxies: [0, { option: true }],
+  roundTimeoutMs: [undefined, { option: true }],
+  networkHolder: async ({}, use) => {
+    await use({});
+  },
+  relay: async ({ galaxies, roundTimeoutMs, networkHolder }, use) => {
+    if (galaxies === 0) {
+      const relay = await startRelay();
+      await use(relay);
+      await relay.stop();
+      return;
+    }
+    const network = await startNetwork({ galaxies, roundTimeoutMs });
+    networkHolder.current = network;
+    await use(network.relay);
+    await network.stop();
+  },
+  network: async ({ relay, networkHolder }, use) => {
+    if (!networkHolder.current) throw new Error(`the relay at ${relay.url} runs without Galaxies: add test.use({ galaxies: n }) to get a network`);
+    await use(networkHolder.current);
   },
   stars: async ({ browser, relay }, use) => {
     const opened: StarTab[] = [];

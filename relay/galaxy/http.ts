@@ -1,0 +1,230 @@
+/**
+ * The Galaxy's read-only HTTP API (CORS `*`: wallets and dApps on any origin read it):
+ *   GET /health                 200 once the chain is loaded and the relay joined, else 503
+ *   GET /metrics                Prometheus text
+ *   GET /head                   the newest block's header (JSON, hex fields) and hash
+ *   GET /block/:height          JSON, or the raw `encodeBlackhole` bytes with ?format=cbor
+ *   GET /blocks?from=&limit=    CBOR array of `encodeStoredBlackhole` (Stars and Galaxies catch up)
+ *   GET /account/:address       the account's final state (JSON)
+ *   GET /proof/:halfBlockHash   `encodeFinalityProof` (CBOR), or JSON with Accept: application/json
+ * Errors are JSON `{ code, message }` whose message says what to do instead.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { publicKeyFromAddress } from '../../shared/chain/address.ts';
+import { encodeCanonical } from '../../shared/codec/cbor.ts';
+import { fromHex, toHex } from '../../shared/codec/hex.ts';
+import { blackholeHash, encodeBlackhole, encodeFinalityProof, type BlackholeBlock, type BlackholeHeader, type FinalityProof } from '../../shared/finality/blackhole.ts';
+import type { AccountState, StoredBlackhole } from '../../shared/finality/galaxy-core.ts';
+import type { Logger } from '../log.ts';
+import type { GalaxyMetrics } from './metrics.ts';
+
+/** What the API reads: the Galaxy's chain and final state (the driver over the core and store). */
+export interface GalaxyView {
+  height(): number;
+  block(height: number): StoredBlackhole | undefined;
+  /** `encodeStoredBlackhole` bytes of a height, as stored */
+  storedBytes(height: number): Uint8Array | undefined;
+  account(pk: Uint8Array): AccountState | undefined;
+  proof(halfBlockHashHex: string): FinalityProof | undefined;
+}
+
+export interface GalaxyHttpDeps {
+  view: GalaxyView;
+  log: Logger;
+  metrics: GalaxyMetrics;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+}
+
+export const DEFAULT_BLOCKS_LIMIT = 64;
+export const MAX_BLOCKS_LIMIT = 256;
+/** a /blocks answer stops adding blocks past this size (it always holds at least one) */
+export const MAX_BLOCKS_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-starweave-head' } as const;
+
+export function createGalaxyHttpServer(deps: GalaxyHttpDeps): Server {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://galaxy');
+    const route = routeOf(url.pathname);
+    res.on('finish', () => deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
+    try {
+      handle(deps, req, res, url, route);
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message, url: req.url }, 'Galaxy HTTP request failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'the Galaxy failed to answer this request; see its log, and retry');
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+function routeOf(path: string): string {
+  if (['/health', '/metrics', '/head', '/blocks'].includes(path)) return path;
+  for (const prefix of ['/block/', '/account/', '/proof/']) if (path.startsWith(prefix)) return prefix + ':id';
+  return 'unknown';
+}
+
+function handle(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse, url: URL, route: string): void {
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': 'accept, content-type', 'access-control-max-age': '86400' });
+    res.end();
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendError(res, 405, 'METHOD_NOT_ALLOWED', `the Galaxy API is read-only: use GET (not ${req.method})`);
+    return;
+  }
+  const id = decodeURIComponent(url.pathname.slice(url.pathname.indexOf('/', 1) + 1));
+  switch (route) {
+    case '/health': {
+      const { ok, detail } = deps.health();
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'starting', ...detail });
+      return;
+    }
+    case '/metrics':
+      void deps.metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { ...CORS, 'content-type': deps.metrics.registry.contentType });
+        res.end(text);
+      });
+      return;
+    case '/head': {
+      const head = deps.view.block(deps.view.height());
+      if (!head) return sendError(res, 503, 'NOT_READY', 'the Galaxy has not loaded its chain yet; retry in a moment');
+      sendJson(res, 200, { ...headerJson(head.block.header), hash: toHex(blackholeHash(head.block.header)), ...bodySummary(head.block) });
+      return;
+    }
+    case '/block/:id':
+      return sendBlock(deps, res, url, id);
+    case '/blocks':
+      return sendBlocks(deps, res, url);
+    case '/account/:id': {
+      let pk: Uint8Array;
+      try {
+        pk = publicKeyFromAddress(id);
+      } catch (err) {
+        return sendError(res, 400, 'INVALID_ADDRESS', (err as Error).message);
+      }
+      const height = deps.view.height();
+      const state = deps.view.account(pk);
+      if (!state) {
+        // an account nobody paid yet: nothing final about it, which is an answer, not an error
+        return sendJson(res, 200, { address: id, height, known: false, seq: 0, head: toHex(new Uint8Array(32)), balance: 0, blocked: false });
+      }
+      sendJson(res, 200, { address: id, height, known: true, seq: state.seq, head: toHex(state.head), balance: state.balance, blocked: state.blocked });
+      return;
+    }
+    case '/proof/:id': {
+      const hex = id.toLowerCase();
+      if (hex.length !== 64 || fromHex(hex) === null) {
+        return sendError(res, 400, 'INVALID_ARGUMENT', `"${id}" is not a half-block hash: give the transfer id, 64 hex digits`);
+      }
+      const proof = deps.view.proof(hex);
+      if (!proof) {
+        return sendError(res, 404, 'NOT_FOUND', `half-block ${hex} is not final at height ${deps.view.height()}: it is pending, rejected or unknown; ask again after the next Blackhole block`);
+      }
+      if ((req.headers.accept ?? '').includes('application/json')) return sendJson(res, 200, proofJson(proof));
+      sendCbor(res, encodeFinalityProof(proof));
+      return;
+    }
+    default:
+      sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; the Galaxy serves /health, /metrics, /head, /block/:height, /blocks?from=&limit=, /account/:address, /proof/:halfBlockHash`);
+  }
+}
+
+function parseHeight(text: string | null): number | undefined {
+  if (text === null || !/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function sendBlock(deps: GalaxyHttpDeps, res: ServerResponse, url: URL, id: string): void {
+  const height = parseHeight(id);
+  if (height === undefined) return sendError(res, 400, 'INVALID_ARGUMENT', `"${id}" is not a block height: use a whole number, like /block/0`);
+  const stored = deps.view.block(height);
+  if (!stored) return sendError(res, 404, 'NOT_FOUND', `no block at height ${height} yet: the head is at ${deps.view.height()} (GET /head)`);
+  const format = url.searchParams.get('format');
+  if (format === 'cbor') return sendCbor(res, encodeBlackhole(stored.block));
+  if (format !== null && format !== 'json') return sendError(res, 400, 'INVALID_ARGUMENT', `format=${format} is not known: use format=cbor, or leave it out for JSON`);
+  sendJson(res, 200, blockJson(stored.block));
+}
+
+function sendBlocks(deps: GalaxyHttpDeps, res: ServerResponse, url: URL): void {
+  const from = parseHeight(url.searchParams.get('from') ?? '0');
+  const limitText = url.searchParams.get('limit');
+  const limit = limitText === null ? DEFAULT_BLOCKS_LIMIT : parseHeight(limitText);
+  if (from === undefined) return sendError(res, 400, 'INVALID_ARGUMENT', 'from must be a block height (a whole number), like /blocks?from=1&limit=64');
+  if (limit === undefined || limit < 1 || limit > MAX_BLOCKS_LIMIT) {
+    return sendError(res, 400, 'INVALID_ARGUMENT', `limit must be a whole number from 1 to ${MAX_BLOCKS_LIMIT}`);
+  }
+  const head = deps.view.height();
+  const out: Uint8Array[] = [];
+  let size = 0;
+  for (let h = from; h <= head && out.length < limit; h++) {
+    const bytes = deps.view.storedBytes(h);
+    if (!bytes) break;
+    if (out.length > 0 && size + bytes.length > MAX_BLOCKS_RESPONSE_BYTES) break;
+    out.push(bytes);
+    size += bytes.length;
+  }
+  // an empty array past the head: the asker is up to date (not an error)
+  res.setHeader('x-starweave-head', String(head));
+  sendCbor(res, encodeCanonical(out));
+}
+
+export function headerJson(h: BlackholeHeader): Record<string, string | number> {
+  return {
+    network: h.network,
+    height: h.height,
+    prev: toHex(h.prev),
+    time: h.time,
+    checkpointsRoot: toHex(h.checkpointsRoot),
+    finalRoot: toHex(h.finalRoot),
+    stateRoot: toHex(h.stateRoot),
+    reputationDigest: toHex(h.reputationDigest),
+    clusterCount: h.clusterCount,
+    seed: toHex(h.seed),
+    rosterRoot: toHex(h.rosterRoot),
+  };
+}
+
+function bodySummary(b: BlackholeBlock): Record<string, number> {
+  return { checkpoints: b.body.checkpoints.length, accepted: b.body.accepted.length, rejected: b.body.rejected.length, roster: b.body.roster.length, signatures: b.sigs.length };
+}
+
+export function blockJson(b: BlackholeBlock): Record<string, unknown> {
+  return {
+    hash: toHex(blackholeHash(b.header)),
+    header: headerJson(b.header),
+    body: {
+      checkpoints: b.body.checkpoints.map((c) => ({ cluster: c.cluster, round: c.round, base: toHex(c.base), prev: toHex(c.prev), entries: c.entries.map(toHex) })),
+      accepted: b.body.accepted.map(toHex),
+      rejected: b.body.rejected.map(toHex),
+      roster: b.body.roster.map(toHex),
+    },
+    sigs: b.sigs.map((s) => ({ signer: s.signer, sig: toHex(s.sig) })),
+  };
+}
+
+function proofJson(p: FinalityProof): Record<string, unknown> {
+  return {
+    hash: toHex(blackholeHash(p.header)),
+    header: headerJson(p.header),
+    sigs: p.sigs.map((s) => ({ signer: s.signer, sig: toHex(s.sig) })),
+    leaf: toHex(p.leaf),
+    proof: { index: p.proof.index, count: p.proof.count, siblings: p.proof.siblings.map(toHex) },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...CORS, 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function sendCbor(res: ServerResponse, bytes: Uint8Array): void {
+  res.writeHead(200, { ...CORS, 'content-type': 'application/cbor', 'cache-control': 'no-store', 'content-length': String(bytes.length) });
+  res.end(bytes);
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { code, message });
+}
