@@ -104,4 +104,12 @@ describe('binary agreement (MMR with CONF and TERM)', () => {
     const other = Array.from({ length: 64 }, (_, e) => seededCoin(seed, 6)(e));
     assert.notDeepEqual(bits, other);
   });
+
+  it('the coin is true then false in the first epochs of each three (decides equal estimates fast)', () => {
+    const coin = seededCoin(new Uint8Array([9]), 0);
+    for (let e = 0; e < 30; e += 3) {
+      assert.equal(coin(e), true);
+      assert.equal(coin(e + 1), false);
+    }
+  });
 });
