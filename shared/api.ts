@@ -6,6 +6,28 @@ import type { Balance, Transfer, TransferStatus } from './chain/transfers.ts';
 
 export type { Balance, Transfer, TransferStatus };
 
+/**
+ * `star.finalityProof(id)`: why a half-block is final, checked by the Star itself. Hashes and
+ * signatures are hex.
+ */
+export interface FinalityProofInfo {
+  /** the half-block's hash (a transfer id is its proposal's) */
+  hash: string;
+  /** height of the Blackhole block that made it final */
+  height: number;
+  blackholeHash: string;
+  finalRoot: string;
+  /** the leaf's position among the block's final hashes, and their count */
+  index: number;
+  count: number;
+  /** Merkle path: sibling hashes from the leaf up to `finalRoot` */
+  path: string[];
+  /** Galaxy signatures on the block (signer = seat in the genesis file's galaxy list) */
+  sigs: Array<{ signer: number; sig: string }>;
+  /** this Star checked the path against `finalRoot` and a quorum of the Galaxies' signatures */
+  verified: boolean;
+}
+
 export type RelayState = 'connected' | 'connecting' | 'down';
 
 export interface PeerInfo {
@@ -35,7 +57,9 @@ export interface StarStatus {
   relayInfo: RelayInfo;
   peers: PeerInfo[];
   cluster: number;
+  /** the round in progress: the Blackhole head's height + 1 (0 on a network without Galaxies) */
   round: number;
+  /** height of the last Blackhole block this Star verified */
   finalHeight: number;
 }
 

@@ -6,6 +6,7 @@
  * published, so a crash can never make it sign two blocks at one sequence number.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesEqual } from '../shared/codec/cbor.ts';
 import { addressFromPublicKey, publicKeyFromAddress } from '../shared/chain/address.ts';
 import { ChainEngine, type IngestReport } from '../shared/chain/chain-engine.ts';
 import { decodeChainMessage, encodeChainMessage, GOSSIP_LIMITS, MAX_PROOFS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
@@ -13,7 +14,7 @@ import { answerSyncRequest, EMPTY_SYNC_ANSWER } from '../shared/chain/chain-sync
 import { decodeHalfBlock, encodeHalfBlock, signingBytes, type HalfBlock, type UnsignedHalfBlock } from '../shared/chain/half-block.ts';
 import { checkProof, type FraudProof, type StoredBlock } from '../shared/chain/ledger.ts';
 import { decodePresence, encodePresence, presenceSigningBytes, PresenceTable } from '../shared/chain/presence.ts';
-import { balanceOf, historyOf, statusOf, type Balance, type Transfer, type TransferStatus } from '../shared/chain/transfers.ts';
+import { balanceOf, historyOf, proposalOf, statusOf, transferOf, type Balance, type FinalityLookup, type Transfer, type TransferStatus } from '../shared/chain/transfers.ts';
 import { fromHex, toHex } from '../shared/codec/hex.ts';
 import { Ed25519Verifier } from '../shared/crypto/ed25519.ts';
 import type { Signer } from '../shared/crypto/signer.ts';
@@ -41,6 +42,16 @@ export interface GossipItem {
   from: string;
 }
 
+/** How finality (worker/finality-service.ts) plugs into the chains; all optional. */
+export interface ChainHooks {
+  /** a half-block's finality state by hash (hex) */
+  finality?: FinalityLookup;
+  /** an account's final balance, when it is known better than this ledger's view */
+  finalBalance?(account: string): number;
+  /** blocks newly stored in the ledger (those replayed at start included), in order */
+  stored?(blocks: readonly StoredBlock[]): void;
+}
+
 /** a receiver's presence re-triggers delivery of pending proposals at most this often */
 const REDELIVER_MS = 10_000;
 
@@ -59,18 +70,21 @@ export class ChainService {
   private readonly agreements = new Map<string, Promise<Uint8Array | undefined>>();
   /** every fraud proof this Star holds, handed to whoever syncs from it */
   private readonly proofs: ProofBytes[] = [];
+  private readonly hooks: ChainHooks;
 
-  private constructor(signer: Signer, genesis: Map<string, number>, db: StarDb, out: CoreOutputs) {
+  private constructor(signer: Signer, genesis: Map<string, number>, db: StarDb, out: CoreOutputs, hooks: ChainHooks) {
     this.signer = signer;
     this.address = addressFromPublicKey(signer.pk);
     this.engine = new ChainEngine(genesis, signer.pk);
+    if (hooks.finality) this.engine.finality = hooks.finality;
     this.db = db;
     this.out = out;
+    this.hooks = hooks;
   }
 
   /** Loads what this Star stored (proofs first, then blocks in their stored order). */
-  static async open(signer: Signer, genesis: Map<string, number>, db: StarDb, out: CoreOutputs, now: number): Promise<ChainService> {
-    const s = new ChainService(signer, genesis, db, out);
+  static async open(signer: Signer, genesis: Map<string, number>, db: StarDb, out: CoreOutputs, now: number, hooks: ChainHooks = {}): Promise<ChainService> {
+    const s = new ChainService(signer, genesis, db, out, hooks);
     for (const p of await db.getAll('proofs')) {
       const a = decodeHalfBlock(p.a);
       const b = decodeHalfBlock(p.b);
@@ -82,7 +96,7 @@ export class ChainService {
       const d = decodeHalfBlock(bytes);
       if (d.ok) blocks.push({ bytes, block: d.value, hash: sha256(bytes), signatureValid: true });
     }
-    s.engine.restore(blocks, now);
+    s.noteStored(s.engine.restore(blocks, now));
     return s;
   }
 
@@ -178,15 +192,33 @@ export class ChainService {
   status(id: string): TransferStatus {
     const stored = this.engine.ledger.byId(id);
     if (!stored || stored.block.linkSeq !== 0) throw new StarError('UNKNOWN_TRANSFER', `no transfer with id ${id} is known to this Star; ids are the hex hashes transfer() returns`);
-    return statusOf(this.engine.ledger, stored);
+    return statusOf(this.engine.ledger, stored, this.hooks.finality);
   }
 
   balance(address?: string): Balance {
-    return balanceOf(this.engine.ledger, address === undefined ? this.signer.pk : publicKeyFromAddress(address));
+    const pk = address === undefined ? this.signer.pk : publicKeyFromAddress(address);
+    const balance = balanceOf(this.engine.ledger, pk, this.hooks.finality);
+    if (this.hooks.finalBalance) balance.final = this.hooks.finalBalance(toHex(pk));
+    return balance;
   }
 
   history(): Transfer[] {
-    return historyOf(this.engine.ledger, this.signer.pk);
+    return historyOf(this.engine.ledger, this.signer.pk, this.hooks.finality);
+  }
+
+  /** Half-blocks changed finality state: this account's transfers they belong to are shown again. */
+  noteFinality(hashes: readonly string[]): void {
+    const ledger = this.engine.ledger;
+    const self = toHex(this.signer.pk);
+    const shown = new Set<string>();
+    for (const id of hashes) {
+      const stored = ledger.byId(id);
+      if (!stored || (stored.author !== self && !bytesEqual(stored.block.linkPk, this.signer.pk))) continue;
+      const proposal = proposalOf(ledger, stored);
+      if (!proposal || shown.has(proposal.id)) continue;
+      shown.add(proposal.id);
+      this.out.transfer(transferOf(ledger, proposal, this.signer.pk, this.hooks.finality));
+    }
   }
 
   isBlocked(address: string): boolean {
@@ -207,14 +239,22 @@ export class ChainService {
 
   /**
    * Test-only: sign two different blocks at this chain's next sequence number and publish
-   * both, as a forking account would. Honest Stars must catch it and refuse the account.
+   * both, as a forking account would (the twin to `toB` when given, so both can spend
+   * everything). Honest Stars must catch it and refuse the account; finality must never
+   * make both final.
    */
-  async forkForTest(to: string, amount: number, now: number): Promise<void> {
+  async forkForTest(to: string, amount: number, now: number, toB?: string): Promise<void> {
     const toPk = publicKeyFromAddress(to);
-    await this.appendOwn(() => this.engine.propose(toPk, amount, 'fork a', now), now, async (first) => {
-      const twin = this.engine.propose(toPk, amount, 'fork b', now);
-      const other = { ...twin, seq: first.seq, prev: first.prev };
-      const bytes = encodeHalfBlock({ ...other, sig: await this.signer.sign(signingBytes(other)) });
+    const twinPk = toB === undefined ? toPk : publicKeyFromAddress(toB);
+    let twin: UnsignedHalfBlock | undefined;
+    const build = () => {
+      const first = this.engine.propose(toPk, amount, 'fork a', now);
+      // built from the same head, before the first one spends the balance
+      twin = { ...first, linkPk: twinPk, payload: { amount, memo: 'fork b' } };
+      return first;
+    };
+    await this.appendOwn(build, now, async () => {
+      const bytes = encodeHalfBlock({ ...twin!, sig: await this.signer.sign(signingBytes(twin!)) });
       this.out.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'blocks', blocks: [bytes], more: false, proofs: [] }));
     });
   }
@@ -244,10 +284,21 @@ export class ChainService {
       const tx = this.db.transaction('blocks', 'readwrite');
       for (const e of report.stored) void tx.store.add({ bytes: e.bytes });
       await tx.done;
+      this.noteStored(report);
     }
     for (const { proof, a, b } of report.proofs) await this.keepProof(proof, a, b, true);
     for (const t of report.transfers) this.out.transfer(t);
     for (const p of report.toAgree) this.agreeTo(p, now);
+  }
+
+  private noteStored(report: Pick<IngestReport, 'stored'>): void {
+    if (!this.hooks.stored || report.stored.length === 0) return;
+    const blocks: StoredBlock[] = [];
+    for (const e of report.stored) {
+      const b = this.engine.ledger.block(fromHex(e.pk)!, e.seq);
+      if (b) blocks.push(b);
+    }
+    this.hooks.stored(blocks);
   }
 
   private async judgeProof(kind: FraudProof['kind'], aBytes: Uint8Array, bBytes: Uint8Array): Promise<Verdict> {

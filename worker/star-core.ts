@@ -14,6 +14,7 @@ import { judgeGossip, type GossipJudgement, type Verdict } from '../shared/gossi
 import { acquireAccountLock } from './account-lock.ts';
 import { loadOrCreateAccount, restoreAccount, type AccountKeys } from './account-keys.ts';
 import { ChainService, type CoreOutputs, type GossipItem } from './chain-service.ts';
+import { FinalityService, type FinalityDeps, type FinalityProofInfo, type FinalityStatus } from './finality-service.ts';
 import { openStarDb, type StarDb } from './star-db.ts';
 import { verifyBench, type VerifyBenchResult } from './verify-bench.ts';
 
@@ -48,6 +49,9 @@ const utf8 = new TextEncoder();
 
 export class StarCore {
   private chain?: ChainService;
+  private finality?: FinalityService;
+  /** the Galaxies' HTTP bases from /relay.json, kept until finality starts */
+  private galaxyUrls: string[] = [];
   private keys?: AccountKeys;
   private db?: StarDb;
   private debug = false;
@@ -74,8 +78,16 @@ export class StarCore {
   async startChain(genesis: unknown): Promise<Result<{ blocks: number }>> {
     return attempt(async () => {
       if (!this.chain) {
-        const { balances } = parseGenesis(genesis);
-        this.chain = await ChainService.open(this.accountKeys().signer, balances, this.database(), this.callbacks!, Date.now());
+        const { network, balances, galaxies } = parseGenesis(genesis);
+        const signer = this.accountKeys().signer;
+        // no Galaxies in the genesis file: no Blackhole chain, transfers stop at 'agreed'
+        let finality = galaxies.length > 0 ? this.makeFinality({ signer, network, galaxies, balances, db: this.database(), out: this.callbacks! }) : undefined;
+        this.chain = await ChainService.open(signer, balances, this.database(), this.callbacks!, Date.now(), finality?.hooks());
+        if (finality && !(await this.startFinality(finality, this.chain))) finality = undefined;
+        if (finality) {
+          finality.setGalaxies(this.galaxyUrls);
+          this.finality = finality;
+        }
         this.chain.agreeToWaiting(Date.now());
       }
       return { blocks: this.chain.engine.size };
@@ -84,6 +96,7 @@ export class StarCore {
 
   /** Stops writing: the lock is released so another tab may run the account. */
   close(): void {
+    this.finality?.close();
     this.lock?.release();
     this.db?.close();
   }
@@ -110,6 +123,36 @@ export class StarCore {
 
   judgePresence(bytes: Uint8Array, now: number): Promise<Verdict> {
     return this.service().judgePresence(bytes, now);
+  }
+
+  /** ROUND_TOPIC envelopes (facilitator agreement), one verdict each. */
+  judgeRound(items: Uint8Array[]): Promise<Verdict[]> {
+    return this.finality?.judgeRound(items) ?? Promise.resolve(items.map(() => 'ignore' as const));
+  }
+
+  /** CHECKPOINT_TOPIC certificates, one verdict each. */
+  judgeCheckpoint(items: Uint8Array[]): Promise<Verdict[]> {
+    return this.finality?.judgeCheckpoint(items) ?? Promise.resolve(items.map(() => 'ignore' as const));
+  }
+
+  /** BLACKHOLE_TOPIC blocks, one verdict each. */
+  judgeBlackhole(items: Uint8Array[]): Promise<Verdict[]> {
+    return this.finality?.judgeBlackhole(items) ?? Promise.resolve(items.map(() => 'ignore' as const));
+  }
+
+  /** Whether this network has a Blackhole chain (its genesis file names Galaxies). */
+  finalityEnabled(): boolean {
+    return this.finality !== undefined;
+  }
+
+  /** The Galaxies' HTTP bases (from /relay.json): where a Star catches up what it missed. */
+  setGalaxies(urls: string[]): void {
+    this.galaxyUrls = urls.filter((u) => typeof u === 'string');
+    this.finality?.setGalaxies(this.galaxyUrls);
+  }
+
+  finalityStatus(): FinalityStatus {
+    return this.finality?.status() ?? { round: 0, finalHeight: 0, final: 0 };
   }
 
   syncRequest(): Uint8Array {
@@ -154,6 +197,15 @@ export class StarCore {
     return attempt(() => this.service().history());
   }
 
+  /** The Merkle path and Galaxy signatures that make half-block `id` final (undefined while it is not). */
+  finalityProof(id: string): Promise<Result<FinalityProofInfo | undefined>> {
+    return attempt(() => {
+      if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new StarError('INVALID_ARGUMENT', 'finalityProof(id): id must be a transfer id (64 hex characters), as transfer() returns it');
+      this.service();
+      return this.finality?.proof(id);
+    });
+  }
+
   exportBackup(passphrase: string): Promise<Result<string>> {
     return attempt(() => this.accountKeys().exportBackup(passphrase));
   }
@@ -165,8 +217,8 @@ export class StarCore {
 
   // ---- test-only switches (connect({ debug: true })) ---------------------------------
 
-  forkForTest(to: string, amount: number, now: number): Promise<Result<void>> {
-    return attempt(() => this.debugOnly().forkForTest(to, amount, now));
+  forkForTest(to: string, amount: number, now: number, toB?: string): Promise<Result<void>> {
+    return attempt(() => this.debugOnly().forkForTest(to, amount, now, toB));
   }
 
   /** half-blocks this Star holds (all chains) */
@@ -183,6 +235,27 @@ export class StarCore {
       this.debugOnly();
       return verifyBench(parseGenesis(genesis).balances, blocks, batch);
     });
+  }
+
+  // Finality is an addition: if it cannot start, the chains still run without it.
+  private makeFinality(deps: FinalityDeps): FinalityService | undefined {
+    try {
+      return new FinalityService(deps);
+    } catch (err) {
+      console.error('starweave: finality could not start; transfers will not become final in this tab', err);
+      return undefined;
+    }
+  }
+
+  private async startFinality(finality: FinalityService, chain: ChainService): Promise<boolean> {
+    try {
+      await finality.start(chain);
+      return true;
+    } catch (err) {
+      finality.close();
+      console.error('starweave: finality could not start; transfers will not become final in this tab', err);
+      return false;
+    }
   }
 
   private service(): ChainService {

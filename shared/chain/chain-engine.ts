@@ -13,7 +13,7 @@ import { toHex } from '../codec/hex.ts';
 import { StarError } from '../errors.ts';
 import { MAX_MEMO_CHARS, type HalfBlock, type UnsignedHalfBlock } from './half-block.ts';
 import { Ledger, type FraudProof, type Rule, type StoredBlock } from './ledger.ts';
-import { proposalOf, statusOf, transferOf, type Transfer } from './transfers.ts';
+import { proposalOf, statusOf, transferOf, type FinalityLookup, type Transfer } from './transfers.ts';
 
 export interface IncomingBlock {
   bytes: Uint8Array;
@@ -60,6 +60,8 @@ export class ChainEngine {
   private readonly orphans = new Map<string, IncomingBlock>();
   /** proposals handed out for countersigning and not yet agreed */
   private readonly agreeing = new Set<string>();
+  /** half-blocks' finality (checkpoints, Blackhole chain), when the network has it */
+  finality?: FinalityLookup;
 
   constructor(genesis: Map<string, number>, self: Uint8Array) {
     this.ledger = new Ledger(genesis);
@@ -131,7 +133,7 @@ export class ChainEngine {
   pendingTo(receiver: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (const p of this.ledger.proposalsTo(receiver)) {
-      if (toHex(p.block.pk) === this.selfHex && statusOf(this.ledger, p) === 'pending') out.push(this.bytesOf(p.hash)!);
+      if (toHex(p.block.pk) === this.selfHex && statusOf(this.ledger, p, this.finality) === 'pending') out.push(this.bytesOf(p.hash)!);
     }
     return out;
   }
@@ -140,7 +142,7 @@ export class ChainEngine {
   unagreed(): StoredBlock[] {
     const out: StoredBlock[] = [];
     for (const p of this.ledger.proposalsTo(this.self)) {
-      if (statusOf(this.ledger, p) === 'pending' && !this.agreeing.has(p.id)) {
+      if (statusOf(this.ledger, p, this.finality) === 'pending' && !this.agreeing.has(p.id)) {
         this.agreeing.add(p.id);
         out.push(p);
       }
@@ -194,9 +196,9 @@ export class ChainEngine {
     const id = toHex(pk);
     for (const b of this.ledger.chain(this.self)) {
       const p = proposalOf(this.ledger, b);
-      if (p && (toHex(p.block.pk) === id || toHex(p.block.linkPk) === id)) report.transfers.push(transferOf(this.ledger, p, this.self));
+      if (p && (toHex(p.block.pk) === id || toHex(p.block.linkPk) === id)) report.transfers.push(transferOf(this.ledger, p, this.self, this.finality));
     }
-    for (const p of this.ledger.proposalsTo(this.self)) if (toHex(p.block.pk) === id) report.transfers.push(transferOf(this.ledger, p, this.self));
+    for (const p of this.ledger.proposalsTo(this.self)) if (toHex(p.block.pk) === id) report.transfers.push(transferOf(this.ledger, p, this.self, this.finality));
   }
 
   private store(item: IncomingBlock, stored: StoredBlock, report: IngestReport): void {
@@ -208,8 +210,8 @@ export class ChainEngine {
     const toSelf = bytesEqual(b.linkPk, this.self);
     if (entry.pk !== this.selfHex && !toSelf) return;
     const proposal = proposalOf(this.ledger, stored);
-    if (proposal) report.transfers.push(transferOf(this.ledger, proposal, this.self));
-    if (b.linkSeq === 0 && toSelf && !this.agreeing.has(stored.id) && statusOf(this.ledger, stored) === 'pending') {
+    if (proposal) report.transfers.push(transferOf(this.ledger, proposal, this.self, this.finality));
+    if (b.linkSeq === 0 && toSelf && !this.agreeing.has(stored.id) && statusOf(this.ledger, stored, this.finality) === 'pending') {
       this.agreeing.add(stored.id);
       report.toAgree.push(stored);
     }

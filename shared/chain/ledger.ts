@@ -73,6 +73,11 @@ export class Ledger {
     return this.accounts.get(hex(pk))?.balance ?? this.genesis.get(hex(pk)) ?? 0;
   }
 
+  /** The account's starting balance in the genesis file (final from block 0 on). */
+  genesisBalance(pk: Uint8Array): number {
+    return this.genesis.get(hex(pk)) ?? 0;
+  }
+
   head(pk: Uint8Array): { seq: number; hash: Uint8Array } {
     const a = this.accounts.get(hex(pk));
     return a ? { seq: a.seq, hash: a.hash } : { seq: 0, hash: ZERO_HASH };

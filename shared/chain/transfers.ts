@@ -1,13 +1,22 @@
 /**
  * Transfers as a person sees them, read off a ledger: a proposal in the sender's chain and,
  * once the receiver countersigned, an agreement in the receiver's. Pure views, no state.
+ *
+ * With finality (a lookup of each half-block's state under checkpoints and the Blackhole
+ * chain) a transfer moves on: pending → agreed → checkpointed (both halves covered by
+ * certified checkpoints) → final (both halves under a quorum-signed Blackhole block).
  */
 import { toHex } from '../codec/hex.ts';
 import { addressFromPublicKey } from './address.ts';
 import type { Ledger, StoredBlock } from './ledger.ts';
 
-/** `checkpointed` and `final` come with checkpoints and the Blackhole chain (finality issue). */
 export type TransferStatus = 'pending' | 'agreed' | 'checkpointed' | 'final' | 'rejected';
+
+/** A half-block's state under checkpoints and the Blackhole chain. */
+export type FinalityState = 'open' | 'checkpointed' | 'final' | 'rejected';
+
+/** Finality state by half-block hash (hex); without one, nothing is ever checkpointed or final. */
+export type FinalityLookup = (hashHex: string) => FinalityState;
 
 export interface Transfer {
   /** hash of the proposal (hex) */
@@ -22,17 +31,37 @@ export interface Transfer {
   time: number;
 }
 
-export function statusOf(ledger: Ledger, proposal: StoredBlock): TransferStatus {
+/** The hash (hex) of the agreement that countersigned a proposal, if this ledger holds it. */
+export function agreementIdOf(ledger: Ledger, proposal: StoredBlock): string | undefined {
+  const a = ledger.agreementFor(proposal.block.pk, proposal.block.seq);
+  return a ? ledger.block(a.pk, a.seq)?.id : undefined;
+}
+
+/**
+ * Order of precedence: final (a quorum-signed Blackhole block settles it, even against a
+ * fraud proof that came later) → rejected by the Galaxy → rejected by a fraud proof →
+ * checkpointed → agreed → pending.
+ */
+export function statusOf(ledger: Ledger, proposal: StoredBlock, finality?: FinalityLookup): TransferStatus {
   const p = proposal.block;
+  const agreementId = agreementIdOf(ledger, proposal);
+  const proposalState = finality?.(proposal.id) ?? 'open';
+  const agreementState = agreementId === undefined ? undefined : (finality?.(agreementId) ?? 'open');
+  if (proposalState === 'final' && agreementState === 'final') return 'final';
+  // the Galaxy refused one half for good: the transfer can never complete
+  if (proposalState === 'rejected' || agreementState === 'rejected') return 'rejected';
   // a forking sender's transfers are refused even if a receiver countersigned before the
   // proof reached it: nothing from a proven offender may be checkpointed
   if (ledger.isBlocked(p.pk)) return 'rejected';
-  if (ledger.agreementFor(p.pk, p.seq)) return 'agreed';
+  if (agreementState !== undefined) {
+    const covered = (s: FinalityState) => s === 'checkpointed' || s === 'final';
+    return covered(proposalState) && covered(agreementState) ? 'checkpointed' : 'agreed';
+  }
   if (ledger.isBlocked(p.linkPk)) return 'rejected';
   return 'pending';
 }
 
-export function transferOf(ledger: Ledger, proposal: StoredBlock, self: Uint8Array): Transfer {
+export function transferOf(ledger: Ledger, proposal: StoredBlock, self: Uint8Array, finality?: FinalityLookup): Transfer {
   const p = proposal.block;
   const out = proposal.author === toHex(self);
   return {
@@ -42,7 +71,7 @@ export function transferOf(ledger: Ledger, proposal: StoredBlock, self: Uint8Arr
     to: addressFromPublicKey(p.linkPk),
     amount: p.payload.amount,
     memo: p.payload.memo,
-    status: statusOf(ledger, proposal),
+    status: statusOf(ledger, proposal, finality),
     time: p.time,
   };
 }
@@ -54,13 +83,13 @@ export function proposalOf(ledger: Ledger, stored: StoredBlock): StoredBlock | u
 }
 
 /** Every transfer this account sent or received (agreed or still waiting), newest first. */
-export function historyOf(ledger: Ledger, self: Uint8Array): Transfer[] {
+export function historyOf(ledger: Ledger, self: Uint8Array, finality?: FinalityLookup): Transfer[] {
   const seen = new Set<string>();
   const out: Transfer[] = [];
   const add = (p: StoredBlock | undefined) => {
     if (!p || seen.has(p.id)) return;
     seen.add(p.id);
-    out.push(transferOf(ledger, p, self));
+    out.push(transferOf(ledger, p, self, finality));
   };
   for (const b of ledger.chain(self)) add(proposalOf(ledger, b));
   for (const p of ledger.proposalsTo(self)) add(p);
@@ -72,12 +101,25 @@ export interface Balance {
   available: number;
   /** incoming proposals not yet countersigned */
   pending: number;
-  /** under a Blackhole block; 0 until the finality issue brings the Galaxy's chain */
+  /** genesis + every final block of the account: agreements credit, proposals debit */
   final: number;
 }
 
-export function balanceOf(ledger: Ledger, pk: Uint8Array): Balance {
+/**
+ * `final` counts the account's blocks this ledger holds; a Star that also knows final blocks
+ * its ledger refused (a forker's twin that won) passes its own figure as `final`.
+ */
+export function balanceOf(ledger: Ledger, pk: Uint8Array, finality?: FinalityLookup): Balance {
   let pending = 0;
-  for (const p of ledger.proposalsTo(pk)) if (statusOf(ledger, p) === 'pending') pending += p.block.payload.amount;
-  return { available: ledger.balance(pk), pending, final: 0 };
+  for (const p of ledger.proposalsTo(pk)) if (statusOf(ledger, p, finality) === 'pending') pending += p.block.payload.amount;
+  // without finality nothing is final, not even the genesis allocation (no Blackhole chain)
+  let final = 0;
+  if (finality) {
+    final = ledger.genesisBalance(pk);
+    for (const b of ledger.chain(pk)) {
+      if (finality(b.id) !== 'final') continue;
+      final += b.block.linkSeq === 0 ? -b.block.payload.amount : b.block.payload.amount;
+    }
+  }
+  return { available: ledger.balance(pk), pending, final };
 }

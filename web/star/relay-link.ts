@@ -20,6 +20,8 @@ export class RelayLink {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private inFlight = false;
+  /** the Galaxies' HTTP bases the relay names in /relay.json (none: no Galaxy to catch up from) */
+  private galaxyUrls: string[] = [];
 
   constructor(node: Libp2p, url: string, onChange: (info: RelayInfo) => void) {
     this.node = node;
@@ -35,6 +37,10 @@ export class RelayLink {
 
   get current(): RelayInfo {
     return { ...this.info };
+  }
+
+  get galaxies(): string[] {
+    return [...this.galaxyUrls];
   }
 
   start(): void {
@@ -78,8 +84,9 @@ export class RelayLink {
       throw new StarError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.info.url} (${(err as Error).message})`);
     }
     if (!res.ok) throw new StarError('RELAY_UNREACHABLE', `${this.info.url} answered ${res.status} for /relay.json: is it a Starweave relay?`);
-    const body = (await res.json().catch(() => ({}))) as { peerId?: unknown };
+    const body = (await res.json().catch(() => ({}))) as { peerId?: unknown; galaxies?: unknown };
     if (typeof body.peerId !== 'string') throw new StarError('RELAY_UNREACHABLE', `${this.info.url}/relay.json has no peer id: is it a Starweave relay?`);
+    this.galaxyUrls = galaxyUrls(body.galaxies, this.info.url);
     return body.peerId;
   }
 
@@ -92,4 +99,20 @@ export class RelayLink {
 function describe(err: unknown, url: string): string {
   const base = err instanceof StarError ? err.message : `cannot connect to the relay at ${url} (${(err as Error).message})`;
   return `${base}. Check the relay address, or start the network with \`npm start\`; retrying automatically.`;
+}
+
+/** `galaxies` from /relay.json: http(s) URLs (relative ones against the relay); anything else is left out. */
+function galaxyUrls(value: unknown, relay: string): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const v of value.slice(0, 16)) {
+    if (typeof v !== 'string') continue;
+    try {
+      const url = new URL(v, relay);
+      if (url.protocol === 'http:' || url.protocol === 'https:') out.push(url.href.replace(/\/$/, ''));
+    } catch {
+      // not a URL: ignored
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * thread and exposes the embed API.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { Balance, ConnectOptions, FaucetPayout, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus, Transfer, TransferStatus } from '../../shared/api.ts';
+import type { Balance, ConnectOptions, FaucetPayout, FinalityProofInfo, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus, Transfer, TransferStatus } from '../../shared/api.ts';
 import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
 import { StarError } from '../../shared/errors.ts';
 import { CHAIN_TOPIC } from '../../shared/gossip/topics.ts';
@@ -15,6 +15,7 @@ import { ChainLink } from './chain-link.ts';
 import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
 import { askFaucet } from './faucet-client.ts';
+import { FinalityLink } from './finality-link.ts';
 import { loadGenesis } from './genesis-source.ts';
 import { AppGossip } from './gossip.ts';
 import { createStarNode, type StarNode } from './libp2p-node.ts';
@@ -25,8 +26,10 @@ export interface StarDebug {
   peerScore(peerId: string): number;
   topicPeers(topic: string): string[];
   meshPeers(topic: string): string[];
-  /** signs two different blocks at this chain's next seq and publishes both */
-  fork(to: string, amount: number): Promise<void>;
+  /** signs two different blocks at this chain's next seq and publishes both (the twin to `toB` if given) */
+  fork(to: string, amount: number, toB?: string): Promise<void>;
+  /** this Star's view of the Blackhole chain; `final`: half-blocks it knows final */
+  finality(): Promise<{ round: number; finalHeight: number; final: number }>;
   isBlocked(address: string): Promise<boolean>;
   /** half-blocks this Star holds, all chains */
   chainSize(): Promise<number>;
@@ -52,6 +55,7 @@ export class Star {
   private readonly dialer: DirectDialer;
   private readonly gossip: AppGossip;
   private readonly chain: ChainLink;
+  private readonly finality: FinalityLink;
   private readonly events: Emitter<StarEvents>;
   private readonly relayUrl: string;
   private chainStarted?: Promise<boolean>;
@@ -59,8 +63,9 @@ export class Star {
   private closed = false;
   private readonly onClosed: () => void;
 
-  private constructor(parts: { node: StarNode; worker: Worker; core: Remote<StarCoreApi>; chain: ChainLink; events: Emitter<StarEvents>; address: string; relayUrl: string; debug: boolean; onClosed: () => void }) {
+  private constructor(parts: { node: StarNode; worker: Worker; core: Remote<StarCoreApi>; chain: ChainLink; finality: FinalityLink; events: Emitter<StarEvents>; address: string; relayUrl: string; debug: boolean; onClosed: () => void }) {
     const { node, core, chain } = parts;
+    this.finality = parts.finality;
     this.node = node;
     this.worker = parts.worker;
     this.core = core;
@@ -81,7 +86,8 @@ export class Star {
         peerScore: (peerId) => this.gossip.peerScore(peerId),
         topicPeers: (topic) => this.gossip.topicPeers(topic),
         meshPeers: (topic) => this.gossip.meshPeers(topic),
-        fork: async (to, amount) => unwrap(await this.core.forkForTest(to, amount, Date.now())),
+        fork: async (to, amount, toB) => unwrap(await this.core.forkForTest(to, amount, Date.now(), toB)),
+        finality: () => this.core.finalityStatus(),
         isBlocked: async (address) => unwrap(await this.core.isBlocked(address)),
         chainSize: () => this.core.chainSize(),
         verifyBench: async (genesis, blocks, batch) => unwrap(await this.core.verifyBench(genesis, blocks, batch)),
@@ -97,6 +103,7 @@ export class Star {
     const core = wrap<StarCoreApi>(worker);
     const node = await createStarNode();
     const chain = new ChainLink(node, core);
+    const finality = new FinalityLink(node, core);
     const events = new Emitter<StarEvents>();
     let star: Star | undefined;
     const callbacks: CoreCallbacks = {
@@ -113,7 +120,7 @@ export class Star {
       worker.terminate();
       throw new StarError(init.code, init.message);
     }
-    star = new Star({ node, worker, core, chain, events, address: init.value.address, relayUrl: opts.relay, debug: opts.debug === true, onClosed: opts.onClosed });
+    star = new Star({ node, worker, core, chain, finality, events, address: init.value.address, relayUrl: opts.relay, debug: opts.debug === true, onClosed: opts.onClosed });
     // without the relay the Star still starts; the chains start when the relay answers
     await star.ensureChain().catch((err: unknown) => console.warn('starweave: cannot start the chains yet', err));
     star.relay.start();
@@ -122,7 +129,9 @@ export class Star {
 
   async status(): Promise<StarStatus> {
     const relayInfo = this.relay.current;
-    return { relay: relayInfo.state, relayInfo, peers: this.peers(), cluster: 0, round: 0, finalHeight: 0 };
+    // before the chains start (or on a network without Galaxies) both stay 0
+    const { round, finalHeight } = this.closed ? { round: 0, finalHeight: 0 } : await this.core.finalityStatus().catch(() => ({ round: 0, finalHeight: 0 }));
+    return { relay: relayInfo.state, relayInfo, peers: this.peers(), cluster: 0, round, finalHeight };
   }
 
   async publish(topic: string, data: string | Uint8Array): Promise<void> {
@@ -172,6 +181,17 @@ export class Star {
     return unwrap(await this.core.history());
   }
 
+  /**
+   * Why a half-block (a transfer id: its proposal) is final: the Blackhole block, the Merkle
+   * path from its hash to the block's `finalRoot` and the Galaxy signatures, checked by this
+   * Star (`verified`). Undefined while it is not final.
+   */
+  async finalityProof(id: string): Promise<FinalityProofInfo | undefined> {
+    await this.chainReady();
+    if (typeof id !== 'string') throw new StarError('INVALID_ARGUMENT', 'finalityProof(id): id must be a transfer id string');
+    return unwrap(await this.core.finalityProof(id.toLowerCase()));
+  }
+
   /** The account key, encrypted with a passphrase: the only way it leaves the worker. */
   async exportBackup(passphrase: string): Promise<string> {
     this.assertOpen();
@@ -209,6 +229,7 @@ export class Star {
     this.relay.stop();
     this.dialer.stop();
     this.chain.stop();
+    this.finality.stop();
     // whatever fails while stopping, the Star still ends and says why
     await Promise.resolve(this.node.stop()).catch((err: unknown) => console.warn('starweave: libp2p did not stop cleanly', err));
     await this.core.close().catch(() => undefined);
@@ -224,6 +245,7 @@ export class Star {
       if (genesis === undefined) return false;
       unwrap(await this.core.startChain(genesis));
       await this.chain.start();
+      if (await this.core.finalityEnabled()) this.finality.start();
       return true;
     })().then(
       (ok) => {
@@ -263,6 +285,7 @@ export class Star {
   private onRelay(info: RelayInfo): void {
     if (info.state === 'down') this.events.emit('relay-error', info);
     if (info.state === 'connected' && info.peerId) {
+      void this.core.setGalaxies(this.relay.galaxies).catch(() => undefined);
       const peerId = info.peerId;
       const relayAddr = relayMultiaddr(info.url, peerId);
       void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId, relayAddr), (err: unknown) => console.warn('starweave: cannot start the chains', err));

@@ -7,7 +7,7 @@ import { TransferRow } from './TransferRow.tsx';
 const RETRY_MS = 2000;
 
 /** This account's transfers, newest first; reloaded whenever `refresh` changes. */
-export function HistoryPanel(props: { star: Pick<Star, 'history'>; refresh: number }) {
+export function HistoryPanel(props: { star: Pick<Star, 'history' | 'finalityProof'>; refresh: number }) {
   const { star, refresh } = props;
   const [transfers, setTransfers] = useState<Transfer[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,11 +52,12 @@ export function HistoryPanel(props: { star: Pick<Star, 'history'>; refresh: numb
               <th>Memo</th>
               <th>Status</th>
               <th>Time</th>
+              <th />
             </tr>
           </thead>
           <tbody>
             {transfers.map((t) => (
-              <TransferRow key={t.id} transfer={t} />
+              <TransferRow key={t.id} transfer={t} proof={(id) => star.finalityProof(id)} />
             ))}
           </tbody>
         </table>

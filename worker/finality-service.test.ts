@@ -1,0 +1,259 @@
+/**
+ * The worker's finality adapter end to end in Node, without a browser: four Stars (each a
+ * ChainService and a FinalityService on an in-memory IndexedDB) and one GalaxyCore, joined
+ * by an in-memory gossip bus. Transfers must become checkpointed and then final in every
+ * Star, final balances must agree, and a Star restarted on its database must resume from
+ * the Blackhole blocks it kept.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { addressFromPublicKey } from '../shared/chain/address.ts';
+import { CHAIN_TOPIC } from '../shared/gossip/topics.ts';
+import { toHex } from '../shared/codec/hex.ts';
+import type { Signer } from '../shared/crypto/signer.ts';
+import { blackholeSigningBytes, encodeBlackhole } from '../shared/finality/blackhole.ts';
+import { GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
+import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, ROUND_TOPIC } from '../shared/finality/wire.ts';
+import { decodeCheckpointCert } from '../shared/finality/checkpoint.ts';
+import type { Transfer } from '../shared/chain/transfers.ts';
+import { ChainService, type CoreOutputs } from './chain-service.ts';
+import { FinalityService } from './finality-service.ts';
+import type { StarDb } from './star-db.ts';
+
+const NETWORK = 'finality-service-test';
+
+function signerOf(seed: number): Signer & { secret: Uint8Array } {
+  const secret = new Uint8Array(32).fill(seed);
+  return { pk: ed25519.getPublicKey(secret), secret, sign: async (m) => ed25519.sign(m, secret) };
+}
+
+/** The parts of idb's API the worker uses, over Maps (values cloned as IndexedDB would). */
+function memoryDb(): StarDb {
+  const stores = new Map<string, Map<IDBValidKey, unknown>>();
+  const storeOf = (name: string) => stores.get(name) ?? stores.set(name, new Map()).get(name)!;
+  let auto = 0;
+  const sortedKeys = (name: string) => [...storeOf(name).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const api = (name: string) => ({
+    add: async (value: unknown, key?: IDBValidKey) => {
+      const k = key ?? ++auto;
+      storeOf(name).set(k, structuredClone(value));
+      return k;
+    },
+    openCursor: async () => {
+      const keys = sortedKeys(name);
+      const at = (i: number): unknown =>
+        i >= keys.length ? null : { key: keys[i], value: structuredClone(storeOf(name).get(keys[i]!)), continue: async () => at(i + 1) };
+      return at(0);
+    },
+  });
+  const db = {
+    getAll: async (name: string) => sortedKeys(name).map((k) => structuredClone(storeOf(name).get(k))),
+    add: (name: string, value: unknown, key?: IDBValidKey) => api(name).add(value, key),
+    put: async (name: string, value: unknown, key: IDBValidKey) => {
+      storeOf(name).set(key, structuredClone(value));
+      return key;
+    },
+    delete: async (name: string, range: IDBKeyRange | IDBValidKey) => {
+      for (const k of sortedKeys(name)) if (range instanceof Object && 'lower' in (range as object) ? k >= (range as IDBKeyRange).lower : k === range) storeOf(name).delete(k);
+    },
+    clear: async (name: string) => storeOf(name).clear(),
+    transaction: (name: string) => ({ store: api(name), done: Promise.resolve() }),
+    close: () => undefined,
+  };
+  return db as unknown as StarDb;
+}
+
+interface TestStar {
+  signer: Signer;
+  address: string;
+  db: StarDb;
+  chain: ChainService;
+  finality: FinalityService;
+  transfers: Transfer[];
+}
+
+/** A transfer's status in a Star, or the error code while that Star does not know it yet. */
+function statusIn(star: TestStar, id: string): string {
+  try {
+    return star.chain.status(id);
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A tiny network: Stars and one Galaxy on one gossip bus (messages delivered asynchronously, never to the sender). */
+class Network {
+  readonly stars: TestStar[] = [];
+  readonly galaxySigner = signerOf(99);
+  readonly galaxy: GalaxyCore;
+  readonly balances: Map<string, number>;
+  private timer: ReturnType<typeof setInterval>;
+  private galaxyQueue: Promise<unknown> = Promise.resolve();
+  certs = 0;
+  readonly errors: unknown[] = [];
+
+  constructor(balances: Map<string, number>) {
+    this.balances = balances;
+    this.galaxy = new GalaxyCore({
+      network: NETWORK,
+      galaxies: [this.galaxySigner.pk],
+      me: 0,
+      balances,
+      verify: (i) => ed25519.verify(i.sig, i.message, i.pk),
+      roundTimeoutMs: 3_000,
+      emptyRosterMs: 300,
+    });
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      this.galaxyRun(() => {
+        for (const s of this.stars) this.galaxy.onPresence(s.signer.pk, 0, now);
+        return this.galaxy.tick(now);
+      });
+    }, 100);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const s of this.stars) s.finality.close();
+  }
+
+  async addStar(signer: Signer, db = memoryDb()): Promise<TestStar> {
+    const transfers: Transfer[] = [];
+    const self = { signer } as TestStar;
+    const out: CoreOutputs = {
+      publish: (topic, bytes) => this.publish(self, topic, bytes),
+      deliver: () => undefined,
+      sync: () => undefined,
+      transfer: (t) => transfers.push(t),
+      fraud: () => undefined,
+    };
+    const finality = new FinalityService({ signer, network: NETWORK, galaxies: [this.galaxySigner.pk], balances: this.balances, db, out });
+    const chain = await ChainService.open(signer, this.balances, db, out, Date.now(), finality.hooks());
+    await finality.start(chain);
+    Object.assign(self, { address: addressFromPublicKey(signer.pk), db, chain, finality, transfers });
+    this.stars.push(self);
+    return self;
+  }
+
+  private publish(from: TestStar, topic: string, bytes: Uint8Array): void {
+    setTimeout(() => {
+      for (const s of this.stars) {
+        if (s === from || !this.stars.includes(s)) continue;
+        if (topic === CHAIN_TOPIC) void s.chain.judgeGossip([{ bytes, from: 'peer' }], Date.now());
+        if (topic === ROUND_TOPIC) void s.finality.judgeRound([bytes]);
+        if (topic === CHECKPOINT_TOPIC) void s.finality.judgeCheckpoint([bytes]);
+        if (topic === BLACKHOLE_TOPIC) void s.finality.judgeBlackhole([bytes]);
+      }
+      if (topic === CHECKPOINT_TOPIC) {
+        const d = decodeCheckpointCert(bytes);
+        if (d.ok) {
+          this.certs++;
+          this.galaxyRun(() => this.galaxy.onCheckpoint(d.value, Date.now()));
+        }
+      }
+    }, 1);
+  }
+
+  /** The Galaxy's outputs: sign its block share, publish complete blocks to the Stars. */
+  private galaxyRun(step: () => GalaxyOutputs): void {
+    this.galaxyQueue = this.galaxyQueue.then(async () => {
+      let out: GalaxyOutputs | undefined = step();
+      while (out) {
+        for (const stored of out.blocks) this.publish(undefined as unknown as TestStar, BLACKHOLE_TOPIC, encodeBlackhole(stored.block));
+        const sign: GalaxyOutputs['signBlock'] = out.signBlock;
+        out = sign ? this.galaxy.signedBlock(sign.height, await this.galaxySigner.sign(blackholeSigningBytes(sign.hash)), Date.now()) : undefined;
+      }
+    }).catch((err: unknown) => {
+      this.errors.push(err);
+      console.error('galaxy step failed', err);
+    });
+  }
+}
+
+describe('finality service (worker adapter)', () => {
+  const signers = [1, 2, 3, 4].map(signerOf);
+  const balances = new Map([[toHex(signers[0]!.pk), 1_000]]);
+  const net = new Network(balances);
+  after(() => net.stop());
+
+  it('transfers become checkpointed, then final, in every Star; final balances agree; a restart resumes', async () => {
+    for (const s of signers) await net.addStar(s);
+    const [a, b, , d] = net.stars;
+    const { id } = await a!.chain.transfer(b!.address, 30, 'to b', Date.now());
+    await until('the transfer to be final at the sender and receiver', () => statusIn(a!, id) === 'final' && statusIn(b!, id) === 'final');
+    await until('every Star to see it final', () => net.stars.every((s) => statusIn(s, id) === 'final'));
+
+    // the sender saw the statuses move on, as transfer events
+    const seen = a!.transfers.filter((t) => t.id === id).map((t) => t.status);
+    assert.equal(seen.at(-1), 'final');
+    assert.ok(seen.includes('agreed'), seen.join());
+    assert.ok(seen.includes('checkpointed'), seen.join());
+
+    for (const s of net.stars) {
+      assert.equal(s.chain.balance(a!.address).final, 970, 'the sender’s final balance');
+      assert.equal(s.chain.balance(b!.address).final, 30, 'the receiver’s final balance');
+      const history = s === b ? s.chain.history() : undefined;
+      if (history) assert.equal(history.find((t) => t.id === id)?.status, 'final');
+    }
+    const status = d!.finality.status();
+    assert.ok(status.finalHeight > 0);
+    assert.equal(status.round, status.finalHeight + 1);
+    assert.ok(status.final >= 2);
+
+    // the proof a Star shows for a final half-block verifies (path and Galaxy quorum)
+    const proof = await b!.finality.proof(id);
+    assert.ok(proof, 'the receiver keeps the proof of the proposal');
+    assert.equal(proof.verified, true);
+    assert.equal(proof.hash, id);
+    assert.ok(proof.height >= 1 && proof.height <= status.finalHeight);
+
+    // restart Star d on its database: it resumes from the kept Blackhole blocks
+    const head = d!.finality.status().finalHeight;
+    d!.finality.close();
+    net.stars.splice(net.stars.indexOf(d!), 1);
+    const again = await net.addStar(d!.signer, d!.db);
+    assert.ok(again.finality.status().finalHeight >= head, 'the kept blocks were replayed');
+    assert.equal(again.chain.status(id), 'final');
+    assert.equal(again.chain.balance(a!.address).final, 970);
+
+    // and a second transfer still becomes final with the restarted Star in the network
+    const second = await b!.chain.transfer(again.address, 5, 'to d', Date.now());
+    await until('the second transfer to be final at the restarted Star', () => statusIn(again, second.id) === 'final');
+    assert.equal(again.chain.balance(again.address).final, 5);
+    assert.deepEqual(net.errors, []);
+  });
+});
+
+describe('finality service with a forking account', () => {
+  const signers = [11, 12, 13, 14].map(signerOf);
+  const funds = 500;
+  const balances = new Map([[toHex(signers[0]!.pk), funds]]);
+  const net = new Network(balances);
+  after(() => net.stop());
+
+  it('never makes both spends final, and every Star agrees on final balances', async () => {
+    for (const s of signers) await net.addStar(s);
+    const [forker, a, b] = net.stars;
+    const startHeight = net.stars[3]!.finality.status().finalHeight;
+    await forker!.chain.forkForTest(a!.address, funds, Date.now(), b!.address);
+    await until('several rounds past the fork', () => net.stars.every((s) => s.finality.status().finalHeight >= startHeight + 4));
+    await until('the Stars to agree on final balances', () => {
+      const rows = net.stars.map((s) => [forker!, a!, b!].map((x) => s.chain.balance(x.address).final).join());
+      return rows.every((r) => r === rows[0]);
+    });
+    const row = [forker!, a!, b!].map((x) => net.stars[3]!.chain.balance(x.address).final);
+    assert.equal(row[0]! + row[1]! + row[2]!, funds, `final balances ${row.join()} must add up to the funds`);
+    assert.ok(row[1]! + row[2]! <= funds, 'never both spends');
+    assert.ok(row[0]! >= 0);
+    assert.deepEqual(net.errors, []);
+  });
+});

@@ -1,0 +1,607 @@
+/**
+ * The worker's finality adapter: drives the pure StarFinality core with real keys, batched
+ * WebCrypto verification, IndexedDB and the network outputs.
+ *
+ *  - Gossip in: round envelopes, checkpoint certificates and Blackhole blocks are decoded,
+ *    checked by the core, their signatures verified in one batch per gossip batch, and only
+ *    then handed back to the core; the verdict goes back to gossipsub (reject = the sender
+ *    is penalised).
+ *  - What the core asks: envelopes and checkpoint shares are signed with the account key;
+ *    the union an ACS decided is verified (blocks already in this Star's ledger were
+ *    verified before they were stored, so only the others are checked).
+ *  - Blackhole blocks this Star verified are kept in IndexedDB and replayed at start, so a
+ *    reload resumes from its head; what it missed comes from a Galaxy's `/blocks` (each
+ *    block's quorum is verified here, never trusted from the Galaxy's answer).
+ *  - Final balances are counted from the final blocks themselves (FinalBalances), learned
+ *    from this Star's ledger and from certified checkpoints, so every Star agrees on them
+ *    even when its ledger kept the other twin of a fork.
+ *
+ * Every call into the core runs through one queue (`serial`), so a verification that awaits
+ * never interleaves with another input.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { FinalityProofInfo } from '../shared/api.ts';
+import { effectOf, FinalBalances, type Effect } from '../shared/chain/final-balances.ts';
+import { decodeHalfBlock, decodeHalfBlockForVerify } from '../shared/chain/half-block.ts';
+import type { StoredBlock } from '../shared/chain/ledger.ts';
+import type { FinalityState } from '../shared/chain/transfers.ts';
+import { bytesEqual, decodeStrict, encodeCanonical, type CborValue } from '../shared/codec/cbor.ts';
+import { fromHex, toHex } from '../shared/codec/hex.ts';
+import { Ed25519Verifier, type VerifyItem } from '../shared/crypto/ed25519.ts';
+import type { Signer } from '../shared/crypto/signer.ts';
+import type { Verdict } from '../shared/gossip/validate.ts';
+import {
+  blackholeHash,
+  decodeBlackhole,
+  encodeBlackhole,
+  finalityProofVerifyItems,
+  genesisBlackhole,
+  hasGalaxyQuorum,
+  quorumVerifyItems,
+  verifyFinalityProof,
+  type BlackholeBlock,
+} from '../shared/finality/blackhole.ts';
+import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
+import { decodeStoredBlackhole, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
+import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
+import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, ROUND_TOPIC, type Envelope, type UnsignedEnvelope } from '../shared/finality/wire.ts';
+import type { ChainHooks, ChainService, CoreOutputs } from './chain-service.ts';
+import type { StarDb } from './star-db.ts';
+
+/** the core's timers (idle proposals) run this often */
+export const TICK_MS = 200;
+/** blocks asked of a Galaxy per catch-up request */
+export const CATCH_UP_PAGE = 64;
+/** a sleeping tab may need many pages; one catch-up run stops after this many */
+const MAX_CATCH_UP_PAGES = 1_000;
+const FETCH_TIMEOUT_MS = 10_000;
+/** a `/blocks` answer larger than this is refused (the Galaxy caps its answers well below) */
+const MAX_CATCH_UP_BYTES = 32 * 1024 * 1024;
+/** no new head for this long although Galaxies run: ask one (the gossip may have missed blocks) */
+const STALE_HEAD_MS = 10_000;
+/** a final block whose content is still unknown after this long: fetch its certificates */
+const RESOLVE_AFTER_MS = 3_000;
+const RESOLVE_RETRY_MS = 15_000;
+
+export interface FinalityDeps {
+  signer: Signer;
+  network: string;
+  galaxies: Uint8Array[];
+  balances: Map<string, number>;
+  db: StarDb;
+  out: CoreOutputs;
+}
+
+export type { FinalityProofInfo };
+
+export interface FinalityStatus {
+  /** the round in progress: the Blackhole head's height + 1 */
+  round: number;
+  /** the Blackhole head's height */
+  finalHeight: number;
+  /** half-blocks this Star knows final */
+  final: number;
+}
+
+export class FinalityService {
+  private readonly core: StarFinality;
+  private readonly deps: FinalityDeps;
+  private readonly verifier = new Ed25519Verifier();
+  private readonly balances: FinalBalances;
+  /** this Star's ledger blocks that may still need a checkpoint, oldest first */
+  private readonly candidates = new Map<string, StoredBlock>();
+  private chain?: ChainService;
+  private queue: Promise<unknown> = Promise.resolve();
+  private sending: Promise<unknown> = Promise.resolve();
+  private timer?: ReturnType<typeof setInterval>;
+  private ticking = false;
+  private urls: string[] = [];
+  private urlIndex = 0;
+  private fetching = false;
+  private catchUpWanted = false;
+  private lastHeadAt = Date.now();
+  private lastHeight = 0;
+  /** when to fetch a height's certificates, to learn the content of its final blocks */
+  private readonly resolveAt = new Map<number, number>();
+  private closed = false;
+  /** replaying kept blocks at start: no transfer events for what was final before */
+  private replaying = false;
+  /** a tick is queued to propose at once (a new block while this Star holds a seat) */
+  private kicked = false;
+  /**
+   * Final and rejected hashes for good (the core forgets others' statuses after a while);
+   * final ones are FinalBalances' own record.
+   */
+  private readonly rejected = new Set<string>();
+
+  /**
+   * Builds the core on the genesis block. Then: hand `hooks()` to the ChainService, and
+   * `start(chain)` once the chains are loaded.
+   */
+  constructor(deps: FinalityDeps) {
+    this.deps = deps;
+    this.balances = new FinalBalances(deps.balances);
+    this.core = new StarFinality({
+      self: deps.signer.pk,
+      cluster: 0,
+      genesis: genesisBlackhole(deps.network, deps.galaxies, deps.balances),
+      galaxies: deps.galaxies,
+      pending: () => this.pending(),
+    });
+  }
+
+  /** What the chains need from finality (see ChainService). */
+  hooks(): ChainHooks {
+    return {
+      finality: (hash) => this.stateOf(hash),
+      finalBalance: (account) => this.balances.balance(account),
+      stored: (blocks) => this.noteStored(blocks),
+    };
+  }
+
+  /**
+   * The chains are loaded: replays the Blackhole blocks this Star kept (after the ledger, so
+   * the core knows which final blocks are this Star's and keeps their proofs), then starts
+   * the timers.
+   */
+  async start(chain: ChainService): Promise<void> {
+    this.chain = chain;
+    this.replaying = true;
+    try {
+      await this.serial(() => this.replay());
+      for (const [hash, effect] of await this.keptEffects()) this.balances.learn(hash, effect);
+    } finally {
+      this.replaying = false;
+    }
+    if (!this.closed) this.timer = setInterval(() => this.onTimer(), TICK_MS);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+  }
+
+  /** The Galaxies' HTTP bases (from the relay's /relay.json), for catching up. */
+  setGalaxies(urls: readonly string[]): void {
+    const fresh = this.urls.length === 0 && urls.length > 0;
+    this.urls = [...urls];
+    if (fresh) this.catchUp();
+  }
+
+  status(): FinalityStatus {
+    return { round: this.core.round, finalHeight: this.core.height, final: this.balances.finalCount };
+  }
+
+  stateOf(hash: string): FinalityState {
+    if (this.balances.isFinal(hash)) return 'final';
+    if (this.rejected.has(hash)) return 'rejected';
+    return this.core.statusOf(hash);
+  }
+
+  async proof(hash: string): Promise<FinalityProofInfo | undefined> {
+    const p = this.core.proofOf(hash);
+    if (!p) return undefined;
+    const verdicts = await this.verifier.verifyMany(finalityProofVerifyItems(p, this.deps.galaxies));
+    return {
+      hash,
+      height: p.header.height,
+      blackholeHash: toHex(blackholeHash(p.header)),
+      finalRoot: toHex(p.header.finalRoot),
+      index: p.proof.index,
+      count: p.proof.count,
+      path: p.proof.siblings.map(toHex),
+      sigs: p.sigs.map((s) => ({ signer: s.signer, sig: toHex(s.sig) })),
+      verified: bytesEqual(p.leaf, fromHex(hash) ?? new Uint8Array()) && verifyFinalityProof(p, this.deps.galaxies, verdicts),
+    };
+  }
+
+  // ---- gossip in ----------------------------------------------------------------------
+
+  /** ROUND_TOPIC: facilitator envelopes (seat and signatures checked before the core sees them). */
+  judgeRound(items: readonly Uint8Array[]): Promise<Verdict[]> {
+    return this.serial(async () => {
+      const verdicts: Verdict[] = items.map(() => 'ignore');
+      const checks: Array<{ i: number; env: Envelope; items: VerifyItem[] }> = [];
+      items.forEach((bytes, i) => {
+        const d = decodeEnvelope(bytes);
+        if (!d.ok || d.value.kind !== 'round') return void (verdicts[i] = 'reject');
+        const c = this.core.checkEnvelope(d.value);
+        if (c.kind === 'invalid') verdicts[i] = 'reject';
+        else if (c.kind === 'verify') checks.push({ i, env: d.value, items: c.items });
+      });
+      const valid = await this.verifyGroups(checks.map((c) => c.items));
+      checks.forEach((c, k) => {
+        const ok = valid[k]!;
+        verdicts[c.i] = ok.every(Boolean) ? 'accept' : 'reject';
+        this.handle(this.core.acceptEnvelope(c.env, ok, Date.now()));
+      });
+      return verdicts;
+    });
+  }
+
+  /** CHECKPOINT_TOPIC: certificates (the round's facilitator quorum checked here). */
+  judgeCheckpoint(items: readonly Uint8Array[]): Promise<Verdict[]> {
+    return this.serial(async () => {
+      const verdicts: Verdict[] = items.map(() => 'ignore');
+      const checks: Array<{ i: number; cert: CheckpointCert; items: VerifyItem[] }> = [];
+      items.forEach((bytes, i) => {
+        const d = decodeCheckpointCert(bytes);
+        if (!d.ok) return void (verdicts[i] = 'reject');
+        const c = this.core.checkCert(d.value);
+        if (c.kind === 'invalid') verdicts[i] = 'reject';
+        else if (c.kind === 'verify') checks.push({ i, cert: d.value, items: c.items });
+        // a round this Star is not in (often: its Blackhole block came first): the content of
+        // final blocks is authentic by hash all the same
+        else this.learnCert(d.value, true);
+      });
+      const valid = await this.verifyGroups(checks.map((c) => c.items));
+      checks.forEach((c, k) => {
+        const ok = valid[k]!;
+        const seats = this.core.facilitators(c.cert.checkpoint.round);
+        const quorum = seats ? certHasQuorum(c.cert, seats, ok) : ok.length > 0 && ok.every(Boolean);
+        verdicts[c.i] = quorum ? 'accept' : 'reject';
+        if (!quorum) return;
+        // a certified checkpoint's blocks are authentic copies: their effects may become final
+        this.learnCert(c.cert, false);
+        this.handle(this.core.acceptCert(c.cert, ok));
+      });
+      return verdicts;
+    });
+  }
+
+  /** BLACKHOLE_TOPIC: quorum-signed blocks; a gap is fetched from a Galaxy. */
+  judgeBlackhole(items: readonly Uint8Array[]): Promise<Verdict[]> {
+    return this.serial(async () => {
+      const decoded = items.map((bytes) => ({ bytes, d: decodeBlackhole(bytes) }));
+      const verdicts: Verdict[] = decoded.map(({ d }) => (d.ok ? 'ignore' : 'reject'));
+      // in height order, so a burst that arrived shuffled still extends the chain
+      const order = decoded.map((_, i) => i).filter((i) => decoded[i]!.d.ok);
+      order.sort((a, b) => height(decoded[a]!.d) - height(decoded[b]!.d));
+      for (const i of order) {
+        const { bytes, d } = decoded[i]!;
+        if (d.ok) verdicts[i] = await this.applyBlock(d.value, bytes);
+      }
+      return verdicts;
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  /** Runs core calls one at a time. */
+  private serial<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = async () => fn();
+    const result = this.queue.then(run, run);
+    this.queue = result.catch((err: unknown) => console.warn('starweave: finality step failed', err));
+    return result;
+  }
+
+  /** Verifies several groups of signatures in one batch; one verdict list per group. */
+  private async verifyGroups(groups: readonly VerifyItem[][]): Promise<boolean[][]> {
+    const all = await this.verifier.verifyMany(groups.flat());
+    let at = 0;
+    return groups.map((g) => all.slice(at, (at += g.length)));
+  }
+
+  /**
+   * One Blackhole block: check, verify its quorum (or take `known` verdicts), accept, keep.
+   * Inside the queue.
+   */
+  private async applyBlock(block: BlackholeBlock, bytes?: Uint8Array, known?: { items: VerifyItem[]; verdicts: boolean[] }): Promise<Verdict> {
+    const check = this.core.checkBlackhole(block);
+    if (check.kind === 'old') return 'ignore';
+    if (check.kind === 'invalid') return 'reject';
+    if (check.kind === 'gap') {
+      this.catchUp();
+      return 'ignore';
+    }
+    const verdicts = known && sameItems(known.items, check.items) ? known.verdicts : await this.verifier.verifyMany(check.items);
+    if (!hasGalaxyQuorum(block, this.deps.galaxies, verdicts)) return 'reject';
+    const before = this.core.height;
+    this.handle(this.core.acceptBlackhole(block, verdicts, Date.now()));
+    if (this.core.height <= before) return 'ignore';
+    this.lastHeadAt = Date.now();
+    // kept after it is verified; a reload replays these instead of fetching them again
+    void this.deps.db.put('blackhole', { bytes: bytes ?? encodeBlackhole(block) }, block.header.height).catch((err: unknown) => console.warn('starweave: cannot keep a Blackhole block', err));
+    return 'accept';
+  }
+
+  /**
+   * Acts on what the core asked for. Never awaits: continuations re-enter through the queue.
+   * `quiet`: a replayed block that is not the head; its round is long over, so nothing is
+   * signed or sent for it.
+   */
+  private handle(o: FinalityOutputs, quiet = false): void {
+    if (this.closed) return;
+    if (!quiet) {
+      for (const u of o.send) this.sendEnvelope(u);
+      for (const cert of o.certs) {
+        this.learnCert(cert, false);
+        this.deps.out.publish(CHECKPOINT_TOPIC, encodeCheckpointCert(cert));
+      }
+    }
+    for (const hash of o.final) {
+      this.candidates.delete(hash);
+      this.balances.markFinal(hash, this.core.height);
+    }
+    for (const hash of o.rejected) {
+      this.candidates.delete(hash);
+      if (!this.balances.isFinal(hash)) this.rejected.add(hash);
+    }
+    const changed = [...o.checkpointed, ...o.final, ...o.rejected];
+    if (changed.length > 0 && !this.replaying) this.chain?.noteFinality(changed);
+    if (quiet) return;
+    if (o.replay && o.replay.length > 0) void this.serial(() => this.rejudge(o.replay!));
+    if (o.verifyUnion) void this.verifyUnion(o.verifyUnion.round, o.verifyUnion.blocks);
+    if (o.signCheckpoint) void this.signCheckpoint(o.signCheckpoint.round, o.signCheckpoint.hash);
+    if (o.fetchFrom !== undefined) this.catchUp();
+    for (const f of o.faults) console.debug('starweave: facilitator fault', f.node, f.reason);
+  }
+
+  /** Envelopes kept for a round this Star has now reached: judged as if they just arrived (their gossip verdict was given). */
+  private async rejudge(envelopes: readonly Envelope[]): Promise<void> {
+    const checks: Array<{ env: Envelope; items: VerifyItem[] }> = [];
+    for (const env of envelopes) {
+      const c = this.core.checkEnvelope(env);
+      if (c.kind === 'verify') checks.push({ env, items: c.items });
+    }
+    const valid = await this.verifyGroups(checks.map((c) => c.items));
+    checks.forEach((c, k) => this.handle(this.core.acceptEnvelope(c.env, valid[k]!, Date.now())));
+  }
+
+  /** Signs and publishes envelopes in the order the core produced them. */
+  private sendEnvelope(u: UnsignedEnvelope): void {
+    const signing = this.deps.signer.sign(envelopeSigningBytes(u));
+    this.sending = this.sending.then(async () => {
+      const sig = await signing;
+      if (!this.closed) this.deps.out.publish(ROUND_TOPIC, encodeEnvelope({ ...u, sig }));
+    }).catch((err: unknown) => console.warn('starweave: cannot sign a round envelope', err));
+  }
+
+  /** The ACS union: blocks this Star's ledger holds are valid already; the rest are verified. */
+  private async verifyUnion(round: number, blocks: readonly CandidateBlock[]): Promise<void> {
+    const ledger = this.chain?.engine.ledger;
+    const verdicts: boolean[] = blocks.map(() => false);
+    const toVerify: Array<{ i: number; item: VerifyItem }> = [];
+    blocks.forEach((c, i) => {
+      const held = ledger?.byId(toHex(c.hash));
+      if (held && bytesEqual(held.hash, c.hash)) return void (verdicts[i] = true);
+      const d = decodeHalfBlockForVerify(c.bytes);
+      if (d.ok) toVerify.push({ i, item: { pk: d.value.block.pk, message: d.value.signing, sig: d.value.block.sig } });
+    });
+    const valid = await this.verifier.verifyMany(toVerify.map((v) => v.item));
+    toVerify.forEach((v, k) => (verdicts[v.i] = valid[k]!));
+    await this.serial(() => this.handle(this.core.unionVerified(round, verdicts, Date.now())));
+  }
+
+  private async signCheckpoint(round: number, hash: Uint8Array): Promise<void> {
+    const sig = await this.deps.signer.sign(checkpointSigningBytes(hash));
+    await this.serial(() => this.handle(this.core.signedCheckpoint(round, sig, Date.now())));
+  }
+
+  private onTimer(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (!this.ticking) {
+      this.ticking = true;
+      void this.serial(() => this.handle(this.core.tick(Date.now()))).finally(() => (this.ticking = false));
+    }
+    if (this.core.height !== this.lastHeight) {
+      this.lastHeight = this.core.height;
+      this.lastHeadAt = now;
+    }
+    // gossip can miss blocks without a later one showing the gap: ask a Galaxy now and then
+    if (now - this.lastHeadAt > STALE_HEAD_MS) {
+      this.lastHeadAt = now;
+      this.catchUp();
+    }
+    this.resolveMissing(now);
+  }
+
+  // ---- this Star's blocks as proposal candidates -----------------------------------------
+
+  private noteStored(blocks: readonly StoredBlock[]): void {
+    for (const b of blocks) {
+      this.balances.learn(b.id, effectOf(b.block));
+      const state = this.stateOf(b.id);
+      if (state !== 'final' && state !== 'rejected') this.candidates.set(b.id, b);
+    }
+    // a seat proposes as soon as it holds something to checkpoint: do not wait for the timer
+    if (this.chain && this.core.seated && !this.kicked) {
+      this.kicked = true;
+      void this.serial(() => {
+        this.kicked = false;
+        this.handle(this.core.tick(Date.now()));
+      });
+    }
+  }
+
+  /** This Star's ledger blocks that are neither final nor rejected, from unblocked authors, oldest first. */
+  private pending(): CandidateBlock[] {
+    const out: CandidateBlock[] = [];
+    const engine = this.chain?.engine;
+    if (!engine) return out;
+    for (const [id, b] of this.candidates) {
+      const state = this.stateOf(id);
+      const bytes = engine.bytesOf(b.hash);
+      if (state === 'final' || state === 'rejected' || !bytes || engine.ledger.isBlocked(b.block.pk)) {
+        this.candidates.delete(id);
+        continue;
+      }
+      out.push({ bytes, block: b.block, hash: b.hash });
+      if (out.length >= MAX_PROPOSAL_BLOCKS) break;
+    }
+    return out;
+  }
+
+  // ---- final balances -------------------------------------------------------------------
+
+  /**
+   * Effects of a certificate's blocks. A quorum-certified one was decoded with its blocks
+   * checked against its entries; a Galaxy's stored certs (`untrusted`) only count for final
+   * blocks still unknown here, and only when the bytes hash to the final hash.
+   */
+  private learnCert(cert: CheckpointCert, untrusted: boolean): void {
+    const ledger = this.chain?.engine.ledger;
+    cert.blocks.forEach((bytes, i) => {
+      const entry = cert.checkpoint.entries[i];
+      if (!entry) return;
+      const hash = toHex(entry);
+      if (ledger?.byId(hash)) return; // learned when the ledger stored it
+      if (untrusted && (!this.balances.unresolved().has(hash) || !bytesEqual(sha256(bytes), entry))) return;
+      const d = decodeHalfBlock(bytes);
+      if (!d.ok) return;
+      const effect = effectOf(d.value);
+      if (this.balances.learn(hash, effect)) this.keepEffect(hash, effect);
+    });
+  }
+
+  /**
+   * A final block this Star's ledger does not hold (a fork's twin that won) was counted: its
+   * effect is kept, so the final balance survives a reload (ledger blocks are counted again
+   * when the ledger is replayed).
+   */
+  private keepEffect(hash: string, effect: Effect): void {
+    void this.deps.db.put('finalEffects', effect, hash).catch((err: unknown) => console.warn('starweave: cannot keep a final effect', err));
+  }
+
+  private async keptEffects(): Promise<Array<[string, Effect]>> {
+    const tx = this.deps.db.transaction('finalEffects');
+    const out: Array<[string, Effect]> = [];
+    for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) out.push([cursor.key, cursor.value]);
+    return out;
+  }
+
+  /** Final blocks whose content is still unknown: their Blackhole height's certificates come from a Galaxy. */
+  private resolveMissing(now: number): void {
+    if (this.urls.length === 0 || this.fetching) return;
+    if (this.balances.unresolved().size === 0) return this.resolveAt.clear();
+    for (const height of new Set(this.balances.unresolved().values())) {
+      const next = this.resolveAt.get(height);
+      if (next === undefined) {
+        // give the certificate gossip a moment first
+        this.resolveAt.set(height, now + RESOLVE_AFTER_MS);
+        continue;
+      }
+      if (now < next) continue;
+      this.resolveAt.set(height, now + RESOLVE_RETRY_MS);
+      void this.fetchCerts(height);
+      return;
+    }
+  }
+
+  private fetchCerts(height: number): Promise<void> {
+    return this.fetchRun(async () => {
+      const entries = await this.fetchStored(height, 1);
+      if (entries) await this.serial(() => this.applyStored(entries));
+    });
+  }
+
+  // ---- catching up from a Galaxy --------------------------------------------------------
+
+  /** Fetches the blocks after this Star's head from a Galaxy (one fetch at a time; a request meanwhile runs after it). */
+  private catchUp(): void {
+    this.catchUpWanted = true;
+    if (this.fetching || this.urls.length === 0 || this.closed) return;
+    this.catchUpWanted = false;
+    void this.fetchRun(async () => {
+      for (let page = 0; page < MAX_CATCH_UP_PAGES && !this.closed; page++) {
+        const from = this.core.height + 1;
+        const entries = await this.fetchStored(from, CATCH_UP_PAGE);
+        if (!entries || entries.length === 0) return;
+        await this.serial(() => this.applyStored(entries));
+        if (entries.length < CATCH_UP_PAGE || this.core.height < from) return;
+      }
+    });
+  }
+
+  private async fetchRun(fn: () => Promise<void>): Promise<void> {
+    this.fetching = true;
+    try {
+      await fn();
+    } catch (err) {
+      console.warn('starweave: catching up failed', err);
+    } finally {
+      this.fetching = false;
+      if (this.catchUpWanted) this.catchUp();
+    }
+  }
+
+  /** Blocks from a Galaxy, verified here like gossip: quorum signatures in one batch. Inside the queue. */
+  private async applyStored(entries: readonly StoredBlackhole[]): Promise<void> {
+    const groups = entries.map((e) => quorumVerifyItems(e.block, this.deps.galaxies));
+    const valid = await this.verifyGroups(groups);
+    for (const [i, e] of entries.entries()) {
+      const verdict = await this.applyBlock(e.block, undefined, { items: groups[i]!, verdicts: valid[i]! });
+      if (verdict === 'reject') {
+        console.warn('starweave: a Galaxy served a Blackhole block without a valid quorum', e.block.header.height);
+        break;
+      }
+    }
+    // content of final blocks this Star lacks: authentic when it hashes to the final hash
+    for (const e of entries) for (const cert of e.certs) this.learnCert(cert, true);
+  }
+
+  private async fetchStored(from: number, limit: number): Promise<StoredBlackhole[] | undefined> {
+    for (let tried = 0; tried < this.urls.length; tried++) {
+      const index = (this.urlIndex + tried) % this.urls.length;
+      const entries = await fetchBlocks(this.urls[index]!, from, limit);
+      if (entries) {
+        this.urlIndex = index;
+        return entries;
+      }
+    }
+    return undefined;
+  }
+
+  /** Replays the kept Blackhole blocks (verified before they were kept). */
+  private async replay(): Promise<void> {
+    const tx = this.deps.db.transaction('blackhole');
+    const kept: Array<{ height: number; bytes: Uint8Array }> = [];
+    for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) kept.push({ height: cursor.key, bytes: cursor.value.bytes });
+    for (const [i, { height: h, bytes }] of kept.entries()) {
+      const d = decodeBlackhole(bytes);
+      const check = d.ok ? this.core.checkBlackhole(d.value) : undefined;
+      if (!d.ok || check?.kind !== 'verify' || d.value.header.height !== h) {
+        // another network (a new genesis) or a damaged store: start over from the Galaxies
+        console.warn('starweave: kept Blackhole blocks do not extend the chain from height', h, '; fetching them again');
+        await this.deps.db.delete('blackhole', IDBKeyRange.lowerBound(h));
+        break;
+      }
+      this.handle(this.core.acceptBlackhole(d.value, check.items.map(() => true), Date.now()), i < kept.length - 1);
+    }
+    this.lastHeight = this.core.height;
+  }
+}
+
+function height(d: ReturnType<typeof decodeBlackhole>): number {
+  return d.ok ? d.value.header.height : 0;
+}
+
+function sameItems(a: readonly VerifyItem[], b: readonly VerifyItem[]): boolean {
+  return a.length === b.length && a.every((x, i) => bytesEqual(x.sig, b[i]!.sig) && bytesEqual(x.pk, b[i]!.pk) && bytesEqual(x.message, b[i]!.message));
+}
+
+/** GET {galaxy}/blocks?from=&limit=: a CBOR array of encodeStoredBlackhole bytes; undefined on any failure. */
+async function fetchBlocks(base: string, from: number, limit: number): Promise<StoredBlackhole[] | undefined> {
+  try {
+    const url = new URL('/blocks', base);
+    url.searchParams.set('from', String(from));
+    url.searchParams.set('limit', String(limit));
+    const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' });
+    if (!res.ok) throw new Error(`answered ${res.status}`);
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (body.length > MAX_CATCH_UP_BYTES) throw new Error(`answer too large (${body.length} bytes)`);
+    const list: CborValue = decodeStrict(body);
+    if (!Array.isArray(list)) throw new Error('the answer is not a CBOR array');
+    const out: StoredBlackhole[] = [];
+    for (const item of list.slice(0, limit)) {
+      const d = decodeStoredBlackhole(item instanceof Uint8Array ? item : encodeCanonical(item));
+      if (!d.ok) throw new Error(d.reason);
+      out.push(d.value);
+    }
+    return out;
+  } catch (err) {
+    console.info('starweave: catching up from the Galaxy at', base, 'failed:', (err as Error).message);
+    return undefined;
+  }
+}
