@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: runs the benchmarks, prints a table per benchmark and merges the numbers
- * into bench/results.json. Options: --only gossip|verify, --tabs <n>, --messages <n>,
- * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>.
+ * into bench/results.json. Options: --only gossip|verify|finality, --tabs <n>, --messages <n>,
+ * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
+ * --transfer-interval-ms <ms>, --galaxies <n>.
  */
 import { parseArgs } from 'node:util';
+import { benchFinality } from './finality.ts';
 import { benchGossip } from './gossip.ts';
 import { RESULTS_FILE, writeSection } from './stats.ts';
 import { benchVerify } from './verify.ts';
@@ -17,13 +19,17 @@ const { values } = parseArgs({
     blocks: { type: 'string', default: '20000' },
     'ingest-rate': { type: 'string', default: '2000' },
     'ingest-seconds': { type: 'string', default: '5' },
+    transfers: { type: 'string', default: '60' },
+    'transfer-interval-ms': { type: 'string', default: '300' },
+    galaxies: { type: 'string', default: '1' },
   },
 });
 
 const goals: Record<string, string> = { delivered_ratio: '= 1.0', p99_ms: '≤ 500', ratio: '≥ 0.8', long_tasks_over_50ms: '= 0' };
+const finalityGoals: Record<string, string> = { p50_ms: '≤ 1000', p99_ms: '≤ 2500', finalised_ratio: '= 1.0' };
 
-function table(section: object): void {
-  console.table(Object.entries(section).map(([metric, value]) => ({ metric, value, goal: goals[metric] ?? '' })));
+function table(section: object, sectionGoals: Record<string, string> = goals): void {
+  console.table(Object.entries(section).map(([metric, value]) => ({ metric, value, goal: sectionGoals[metric] ?? '' })));
 }
 
 if (!values.only || values.only === 'verify') {
@@ -40,6 +46,18 @@ if (!values.only || values.only === 'gossip') {
   const gossip = await benchGossip({ tabs: Number(values.tabs), messages: Number(values.messages), intervalMs: Number(values['interval-ms']) });
   writeSection('gossip', gossip);
   table(gossip);
+}
+
+if (!values.only || values.only === 'finality') {
+  console.log(`finality: ${values.tabs} tabs, ${values.transfers} transfers, ${values.galaxies} Galaxy…`);
+  const finality = await benchFinality({
+    tabs: Number(values.tabs),
+    transfers: Number(values.transfers),
+    intervalMs: Number(values['transfer-interval-ms']),
+    galaxies: Number(values.galaxies),
+  });
+  writeSection('finality', finality);
+  table(finality, finalityGoals);
 }
 
 console.log(`results written to ${RESULTS_FILE}`);

@@ -415,7 +415,12 @@ export class FinalityService {
     }
   }
 
-  /** This Star's ledger blocks that are neither final nor rejected, from unblocked authors, oldest first. */
+  /**
+   * This Star's ledger blocks that are neither final nor rejected, oldest first. A proven
+   * forker's blocks stay in: its history before the fork should become final, and of the
+   * twins the Galaxy's rules let at most one through (twins in one union are both dropped,
+   * a twin against a final block is rejected). Stars refuse its blocks after the proof.
+   */
   private pending(): CandidateBlock[] {
     const out: CandidateBlock[] = [];
     const engine = this.chain?.engine;
@@ -423,7 +428,7 @@ export class FinalityService {
     for (const [id, b] of this.candidates) {
       const state = this.stateOf(id);
       const bytes = engine.bytesOf(b.hash);
-      if (state === 'final' || state === 'rejected' || !bytes || engine.ledger.isBlocked(b.block.pk)) {
+      if (state === 'final' || state === 'rejected' || !bytes) {
         this.candidates.delete(id);
         continue;
       }

@@ -6,6 +6,7 @@
  * the `network` fixture then gives the Galaxies (kill, restart, their URLs). The default, 0,
  * is a relay alone, as before finality existed.
  */
+import { writeFileSync } from 'node:fs';
 import { test as base } from '@playwright/test';
 import { startNetwork, type NetworkProcess } from './network-process.ts';
 import { startRelay, type RelayProcess } from './relay-process.ts';
@@ -36,7 +37,7 @@ export const test = base.extend<Fixtures>({
   networkHolder: async ({}, use) => {
     await use({});
   },
-  relay: async ({ galaxies, roundTimeoutMs, networkHolder }, use) => {
+  relay: async ({ galaxies, roundTimeoutMs, networkHolder }, use, testInfo) => {
     if (galaxies === 0) {
       const relay = await startRelay();
       await use(relay);
@@ -46,6 +47,11 @@ export const test = base.extend<Fixtures>({
     const network = await startNetwork({ galaxies, roundTimeoutMs });
     networkHolder.current = network;
     await use(network.relay);
+    // a failed test keeps every process's log beside its report
+    if (testInfo.status !== testInfo.expectedStatus) {
+      writeFileSync(testInfo.outputPath('relay.log'), network.relay.logs());
+      for (const g of network.galaxies) writeFileSync(testInfo.outputPath(`galaxy-${g.seat}.log`), g.logs());
+    }
     await network.stop();
   },
   network: async ({ relay, networkHolder }, use) => {

@@ -1,0 +1,105 @@
+/**
+ * Finality benchmark: N tabs (each its own browser context) on a real relay and Galaxy.
+ * Funded tabs send transfers to random other tabs at a steady pace; each transfer is timed
+ * in the sender's tab from just before `star.transfer()` to the `transfer` event that says
+ * it is `final` (both halves under a quorum-signed Blackhole block, checked by that tab).
+ */
+import { chromium, type Browser } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/chromium.ts';
+import { startNetwork } from '../tests/e2e/support/network-process.ts';
+import { openStars, type StarTab } from '../tests/e2e/support/stars.ts';
+import { addressOf, call, fund } from '../tests/e2e/support/accounts.ts';
+import { percentile } from './stats.ts';
+
+export interface FinalityResult {
+  tabs: number;
+  transfers: number;
+  finalised_ratio: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  galaxies: number;
+}
+
+declare global {
+  interface Window {
+    __finalAt: Record<string, number>;
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Sends one transfer and returns its id and the sender-side submit time. */
+function submit(tab: StarTab, to: string, amount: number): Promise<{ id: string; at: number }> {
+  return tab.page.evaluate(
+    async ([t, a]) => {
+      const star = await window.starweave.connect();
+      const at = Date.now();
+      const { id } = await star.transfer(t, a, 'bench');
+      return { id, at };
+    },
+    [to, amount] as const,
+  );
+}
+
+export async function benchFinality(opts: { tabs: number; transfers: number; intervalMs: number; galaxies: number }): Promise<FinalityResult> {
+  const network = await startNetwork({ galaxies: opts.galaxies, env: { LOG_LEVEL: 'warn' } });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const tabs = await openStars(browser, network.relay.url, opts.tabs);
+    const addresses = await Promise.all(tabs.map(addressOf));
+    for (const tab of tabs) {
+      await tab.page.evaluate(async () => {
+        window.__finalAt = {};
+        const star = await window.starweave.connect();
+        star.on('transfer', (t) => {
+          if (t.status === 'final' && window.__finalAt[t.id] === undefined) window.__finalAt[t.id] = Date.now();
+        });
+      });
+    }
+    const senders = tabs.slice(0, Math.max(1, Math.floor(opts.tabs / 2)));
+    for (const s of senders) await fund(s);
+    // start measuring once the network is finalising (the faucet payouts are final)
+    await until('the faucet payouts to be final', async () => {
+      const b = await Promise.all(senders.map((s) => call<{ final: number }>(s, 'balance')));
+      return b.every((x) => x.final > 0);
+    }, 120_000);
+
+    const sent: Array<{ tab: StarTab; id: string; at: number }> = [];
+    for (let i = 0; i < opts.transfers; i++) {
+      const from = senders[i % senders.length]!;
+      let to = Math.floor(Math.random() * tabs.length);
+      if (to === from.index) to = (to + 1) % tabs.length;
+      const { id, at } = await submit(from, addresses[to]!, 1);
+      sent.push({ tab: from, id, at });
+      await new Promise((r) => setTimeout(r, opts.intervalMs));
+    }
+    const finalAt = async (s: { tab: StarTab; id: string }) => s.tab.page.evaluate((id) => window.__finalAt[id], s.id);
+    await until('every transfer to be final', async () => (await Promise.all(sent.map(finalAt))).every((t) => t !== undefined), 120_000).catch(() => undefined);
+    const latencies: number[] = [];
+    for (const s of sent) {
+      const at = await finalAt(s);
+      if (at !== undefined) latencies.push(at - s.at);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      tabs: opts.tabs,
+      transfers: sent.length,
+      finalised_ratio: Number((latencies.length / sent.length).toFixed(3)),
+      p50_ms: Math.round(percentile(latencies, 50)),
+      p99_ms: Math.round(percentile(latencies, 99)),
+      max_ms: Math.round(latencies[latencies.length - 1] ?? NaN),
+      galaxies: opts.galaxies,
+    };
+  } finally {
+    await browser?.close();
+    await network.stop();
+  }
+}
