@@ -48,8 +48,8 @@ function submit(tab: StarTab, to: string, amount: number): Promise<{ id: string;
   );
 }
 
-export async function benchFinality(opts: { tabs: number; transfers: number; intervalMs: number; galaxies: number }): Promise<FinalityResult> {
-  const network = await startNetwork({ galaxies: opts.galaxies, env: { LOG_LEVEL: 'warn' } });
+export async function benchFinality(opts: { tabs: number; transfers: number; intervalMs: number; galaxies: number; roundTimeoutMs?: number }): Promise<FinalityResult> {
+  const network = await startNetwork({ galaxies: opts.galaxies, env: { LOG_LEVEL: 'warn' }, ...(opts.roundTimeoutMs ? { roundTimeoutMs: opts.roundTimeoutMs } : {}) });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -82,7 +82,21 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       await new Promise((r) => setTimeout(r, opts.intervalMs));
     }
     const finalAt = async (s: { tab: StarTab; id: string }) => s.tab.page.evaluate((id) => window.__finalAt[id], s.id);
-    await until('every transfer to be final', async () => (await Promise.all(sent.map(finalAt))).every((t) => t !== undefined), 120_000).catch(() => undefined);
+    let lastReport = Date.now();
+    await until(
+      'every transfer to be final',
+      async () => {
+        const done = (await Promise.all(sent.map(finalAt))).filter((t) => t !== undefined).length;
+        if (Date.now() - lastReport > 10_000) {
+          lastReport = Date.now();
+          const f = await tabs[0]!.page.evaluate(async () => (await window.starweave.connect()).debug!.finality());
+          const statuses = await Promise.all(sent.slice(0, 5).map((x) => call<string>(x.tab, 'transferStatus', x.id)));
+          console.error(`finality: ${done}/${sent.length} final; star 0 at height ${f.finalHeight}; first statuses ${statuses.join(', ')}`);
+        }
+        return done === sent.length;
+      },
+      120_000,
+    ).catch(() => undefined);
     const latencies: number[] = [];
     for (const s of sent) {
       const at = await finalAt(s);

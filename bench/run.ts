@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks, prints a table per benchmark and merges the numbers
  * into bench/results.json. Options: --only gossip|verify|finality, --tabs <n>, --messages <n>,
  * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
- * --transfer-interval-ms <ms>, --galaxies <n>.
+ * --transfer-interval-ms <ms>, --galaxies <n>, --round-timeout-ms <ms> (the Galaxies').
  */
 import { parseArgs } from 'node:util';
 import { benchFinality } from './finality.ts';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     transfers: { type: 'string', default: '60' },
     'transfer-interval-ms': { type: 'string', default: '300' },
     galaxies: { type: 'string', default: '1' },
+    'round-timeout-ms': { type: 'string' },
   },
 });
 
@@ -55,6 +56,7 @@ if (!values.only || values.only === 'finality') {
     transfers: Number(values.transfers),
     intervalMs: Number(values['transfer-interval-ms']),
     galaxies: Number(values.galaxies),
+    ...(values['round-timeout-ms'] ? { roundTimeoutMs: Number(values['round-timeout-ms']) } : {}),
   });
   writeSection('finality', finality);
   table(finality, finalityGoals);

@@ -44,7 +44,7 @@ import {
 import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
 import { decodeStoredBlackhole, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
-import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, ROUND_TOPIC, type Envelope, type UnsignedEnvelope } from '../shared/finality/wire.ts';
+import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, ROUND_TOPIC, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
 import type { ChainHooks, ChainService, CoreOutputs } from './chain-service.ts';
 import type { StarDb } from './star-db.ts';
 
@@ -93,6 +93,9 @@ export class FinalityService {
   private chain?: ChainService;
   private queue: Promise<unknown> = Promise.resolve();
   private sending: Promise<unknown> = Promise.resolve();
+  /** envelopes of the last few milliseconds, merged per instance before they are signed */
+  private readonly outbox = new Map<string, { u: UnsignedEnvelope; bytes: number }>();
+  private outboxTimer?: ReturnType<typeof setTimeout>;
   private timer?: ReturnType<typeof setInterval>;
   private ticking = false;
   private urls: string[] = [];
@@ -349,7 +352,34 @@ export class FinalityService {
   }
 
   /** Signs and publishes envelopes in the order the core produced them. */
+  /**
+   * Every core step makes an envelope, and a seat takes a step per envelope it receives, so
+   * a round would flood every Star with hundreds of small gossip messages, each judged by
+   * every tab. Envelopes of one instance made within OUTBOX_MS are merged into one (one
+   * signature, one gossip message); the protocol does not care how its messages are
+   * packed. A merged envelope stays under MAX_ENVELOPE_ITEMS items and OUTBOX_BYTES of values.
+   */
   private sendEnvelope(u: UnsignedEnvelope): void {
+    const key = `${u.kind}:${u.instance}:${u.cluster}`;
+    const size = u.items.reduce((n, it) => n + itemBytes(it.m), 0);
+    const open = this.outbox.get(key);
+    if (open && open.u.items.length + u.items.length <= MAX_ENVELOPE_ITEMS && open.bytes + size <= OUTBOX_BYTES) {
+      open.u.items.push(...u.items);
+      open.bytes += size;
+    } else {
+      if (open) this.signAndPublish(open.u);
+      this.outbox.set(key, { u: { ...u, items: [...u.items] }, bytes: size });
+    }
+    this.outboxTimer ??= setTimeout(() => this.flushOutbox(), OUTBOX_MS);
+  }
+
+  private flushOutbox(): void {
+    this.outboxTimer = undefined;
+    for (const { u } of this.outbox.values()) this.signAndPublish(u);
+    this.outbox.clear();
+  }
+
+  private signAndPublish(u: UnsignedEnvelope): void {
     const signing = this.deps.signer.sign(envelopeSigningBytes(u));
     this.sending = this.sending.then(async () => {
       const sig = await signing;
@@ -609,4 +639,15 @@ async function fetchBlocks(base: string, from: number, limit: number): Promise<S
     console.info('starweave: catching up from the Galaxy at', base, 'failed:', (err as Error).message);
     return undefined;
   }
+}
+
+/** how long a seat collects its outgoing messages before it signs them as one envelope */
+const OUTBOX_MS = 5;
+/** value bytes (proposals in reliable-broadcast VAL/ECHO) one merged envelope may carry */
+const OUTBOX_BYTES = 256 * 1024;
+
+/** Rough payload size of a round message: its proposal value if it carries one. */
+function itemBytes(m: RoundMessage): number {
+  if (m.t === 'acs' && m.m.kind === 'rbc' && m.m.message.t !== 'ready') return m.m.message.value.length + 16;
+  return 64;
 }

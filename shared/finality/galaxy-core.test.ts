@@ -252,6 +252,23 @@ describe('GalaxyCore', () => {
     assert.deepEqual(core.head.body.checkpoints, []);
   });
 
+  it('doubles the round timeout after each round its seats let time out (up to 8×)', () => {
+    const net = setup();
+    const core = net.cores[0]!;
+    // block 1 at t=1000; block 2 by timeout at 6000 (5 s); then 10 s, 20 s, 40 s, 40 s
+    net.tick(6_000);
+    assert.equal(core.height, 2);
+    let at = 6_000;
+    for (const wait of [10_000, 20_000, 40_000, 40_000]) {
+      const before = core.height;
+      net.tick(at + wait - 1);
+      assert.equal(core.height, before, `not before ${wait} ms`);
+      net.tick(at + wait);
+      assert.equal(core.height, before + 1, `after ${wait} ms`);
+      at += wait;
+    }
+  });
+
   it('decodeStoredBlackhole refuses what is not a stored block', () => {
     assert.equal(decodeStoredBlackhole(new Uint8Array([1, 2, 3])).ok, false);
     assert.equal(decodeStoredBlackhole(new Uint8Array(17 * 1024 * 1024)).ok, false);

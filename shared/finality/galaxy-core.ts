@@ -50,6 +50,8 @@ import type { Envelope, UnsignedEnvelope } from './wire.ts';
 export type { AccountState } from './galaxy-ledger.ts';
 
 export const ROUND_TIMEOUT_MS = 5_000;
+/** the round timeout grows to at most ROUND_TIMEOUT_MS × 2^3 after rounds that timed out */
+export const MAX_TIMEOUT_DOUBLINGS = 3;
 /** with no one to facilitate, a block (carrying the new roster) at most this often */
 export const EMPTY_ROSTER_MS = 1_000;
 export const PRESENCE_TTL_MS = 60_000;
@@ -117,6 +119,8 @@ export class GalaxyCore {
   readonly #seatCount: number;
   readonly #roundTimeoutMs: number;
   readonly #emptyRosterMs: number;
+  /** rounds in a row that had seats but ended by timeout; each doubles the next timeout */
+  #timeouts = 0;
   readonly #presenceTtlMs: number;
   readonly #chain: StoredBlackhole[];
   readonly #hashes: Uint8Array[];
@@ -274,7 +278,7 @@ export class GalaxyCore {
     if (!cur.agreement.proposed) {
       const since = now - cur.startedAt!;
       const emptyRoster = this.#seats.length === 0 && this.#freshRoster(now).length > 0;
-      if (since >= this.#roundTimeoutMs || (emptyRoster && since >= this.#emptyRosterMs)) this.#propose(out, now);
+      if (since >= this.#roundTimeoutMs * 2 ** this.#timeouts || (emptyRoster && since >= this.#emptyRosterMs)) this.#propose(out, now);
     }
     if (this.#aheadSince !== undefined && now - this.#aheadSince >= CATCH_UP_AFTER_MS) this.#askFetch(out, now);
     return out;
@@ -539,6 +543,12 @@ export class GalaxyCore {
 
   /** A block is final: store it, move to the next height, replay what arrived early for it. */
   #complete(entry: StoredBlackhole, out: GalaxyOutputs, now: number): void {
+    // Like a view-change timer: when the round's seats had no checkpoint in time, the next
+    // round waits twice as long (up to 8×). A fixed timeout shorter than what the seats can
+    // do on a loaded network would cut every round and finalise nothing; one checkpoint
+    // brings the timeout back down. It only times proposals: block content is unaffected.
+    if (entry.block.body.checkpoints.length > 0) this.#timeouts = 0;
+    else if (this.#seats.length > 0) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
     this.#append(entry);
     out.blocks.push(entry);
     this.#startHeight(now);

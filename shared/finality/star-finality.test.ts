@@ -119,7 +119,7 @@ describe('StarFinality', () => {
     assert.equal(star.round, 2);
     assert.deepEqual(star.checkBlackhole(core.block(1)!.block), { kind: 'old' });
     h.net.tick(7_000); // block 2 (empty, after the round timeout)
-    h.net.tick(13_000); // block 3
+    h.net.tick(17_000); // block 3 (the timeout doubled after round 2 timed out)
     assert.deepEqual(star.checkBlackhole(core.block(3)!.block), { kind: 'gap', from: 2 });
     const b2 = core.block(2)!.block;
     const badRoot = { ...b2, body: { ...b2.body, accepted: [new Uint8Array(32)] } };
