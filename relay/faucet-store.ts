@@ -10,34 +10,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { loadSqlite } from './sqlite.ts';
 
 export interface StoredFaucetBlock {
   seq: number;
   bytes: Uint8Array;
-}
-
-type SqliteModule = typeof import('node:sqlite');
-
-let sqlite: Promise<SqliteModule> | undefined;
-
-/**
- * Loads `node:sqlite` without its one-time "SQLite is an experimental feature" warning (a
- * stray stderr line in every relay start); every other warning is still printed.
- */
-function loadSqlite(): Promise<SqliteModule> {
-  sqlite ??= (async () => {
-    const emit = process.emitWarning;
-    process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
-      if (String(typeof warning === 'string' ? warning : warning.message).startsWith('SQLite is an experimental feature')) return;
-      (emit as (...args: unknown[]) => void).call(this, warning, ...rest);
-    } as typeof process.emitWarning;
-    try {
-      return await import('node:sqlite');
-    } finally {
-      process.emitWarning = emit;
-    }
-  })();
-  return sqlite;
 }
 
 export class FaucetStore {

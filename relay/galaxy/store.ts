@@ -12,32 +12,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { loadSqlite } from '../sqlite.ts';
 import { bytesEqual } from '../../shared/codec/cbor.ts';
 
 export interface StoredRow {
   height: number;
   bytes: Uint8Array;
-}
-
-type SqliteModule = typeof import('node:sqlite');
-
-let sqlite: Promise<SqliteModule> | undefined;
-
-/** `node:sqlite` without its one-time "experimental" warning (see relay/faucet-store.ts). */
-function loadSqlite(): Promise<SqliteModule> {
-  sqlite ??= (async () => {
-    const emit = process.emitWarning;
-    process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
-      if (String(typeof warning === 'string' ? warning : warning.message).startsWith('SQLite is an experimental feature')) return;
-      (emit as (...args: unknown[]) => void).call(this, warning, ...rest);
-    } as typeof process.emitWarning;
-    try {
-      return await import('node:sqlite');
-    } finally {
-      process.emitWarning = emit;
-    }
-  })();
-  return sqlite;
 }
 
 export class GalaxyStore {

@@ -260,7 +260,7 @@ describe('GalaxyCore', () => {
     assert.equal(core.height, 2);
     let at = 6_000;
     for (const wait of [10_000, 20_000, 40_000, 40_000]) {
-      const before = core.height;
+      const before: number = core.height;
       net.tick(at + wait - 1);
       assert.equal(core.height, before, `not before ${wait} ms`);
       net.tick(at + wait);
