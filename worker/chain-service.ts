@@ -197,9 +197,7 @@ export class ChainService {
 
   balance(address?: string): Balance {
     const pk = address === undefined ? this.signer.pk : publicKeyFromAddress(address);
-    const balance = balanceOf(this.engine.ledger, pk, this.hooks.finality);
-    if (this.hooks.finalBalance) balance.final = this.hooks.finalBalance(toHex(pk));
-    return balance;
+    return balanceOf(this.engine.ledger, pk, this.hooks.finality, this.hooks.finalBalance);
   }
 
   history(): Transfer[] {

@@ -25,7 +25,7 @@ import { effectOf, FinalBalances, type Effect } from '../shared/chain/final-bala
 import { decodeHalfBlock, decodeHalfBlockForVerify } from '../shared/chain/half-block.ts';
 import type { StoredBlock } from '../shared/chain/ledger.ts';
 import type { FinalityState } from '../shared/chain/transfers.ts';
-import { bytesEqual, decodeStrict, encodeCanonical, type CborValue } from '../shared/codec/cbor.ts';
+import { bytesEqual } from '../shared/codec/cbor.ts';
 import { fromHex, toHex } from '../shared/codec/hex.ts';
 import { Ed25519Verifier, type VerifyItem } from '../shared/crypto/ed25519.ts';
 import type { Signer } from '../shared/crypto/signer.ts';
@@ -42,7 +42,7 @@ import {
   type BlackholeBlock,
 } from '../shared/finality/blackhole.ts';
 import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
-import { decodeStoredBlackhole, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
+import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
 import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, ROUND_TOPIC, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
 import type { ChainHooks, ChainService, CoreOutputs } from './chain-service.ts';
@@ -297,7 +297,8 @@ export class FinalityService {
       this.catchUp();
       return 'ignore';
     }
-    const verdicts = known && sameItems(known.items, check.items) ? known.verdicts : await this.verifier.verifyMany(check.items);
+    // replayed blocks come with the verdicts of the same items (quorumVerifyItems of this block)
+    const verdicts = known ? known.verdicts : await this.verifier.verifyMany(check.items);
     if (!hasGalaxyQuorum(block, this.deps.galaxies, verdicts)) return 'reject';
     const before = this.core.height;
     this.handle(this.core.acceptBlackhole(block, verdicts, Date.now()));
@@ -612,10 +613,6 @@ function height(d: ReturnType<typeof decodeBlackhole>): number {
   return d.ok ? d.value.header.height : 0;
 }
 
-function sameItems(a: readonly VerifyItem[], b: readonly VerifyItem[]): boolean {
-  return a.length === b.length && a.every((x, i) => bytesEqual(x.sig, b[i]!.sig) && bytesEqual(x.pk, b[i]!.pk) && bytesEqual(x.message, b[i]!.message));
-}
-
 /** GET {galaxy}/blocks?from=&limit=: a CBOR array of encodeStoredBlackhole bytes; undefined on any failure. */
 async function fetchBlocks(base: string, from: number, limit: number): Promise<StoredBlackhole[] | undefined> {
   try {
@@ -626,15 +623,9 @@ async function fetchBlocks(base: string, from: number, limit: number): Promise<S
     if (!res.ok) throw new Error(`answered ${res.status}`);
     const body = new Uint8Array(await res.arrayBuffer());
     if (body.length > MAX_CATCH_UP_BYTES) throw new Error(`answer too large (${body.length} bytes)`);
-    const list: CborValue = decodeStrict(body);
-    if (!Array.isArray(list)) throw new Error('the answer is not a CBOR array');
-    const out: StoredBlackhole[] = [];
-    for (const item of list.slice(0, limit)) {
-      const d = decodeStoredBlackhole(item instanceof Uint8Array ? item : encodeCanonical(item));
-      if (!d.ok) throw new Error(d.reason);
-      out.push(d.value);
-    }
-    return out;
+    const decoded = decodeStoredBlackholeList(body, limit);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    return decoded.value;
   } catch (err) {
     console.info('starweave: catching up from the Galaxy at', base, 'failed:', (err as Error).message);
     return undefined;

@@ -9,11 +9,12 @@
  * the order it produced them. A gossip verdict is given before the message is queued, so
  * a slow step never holds up the gossip router.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodePresence, presenceSigningBytes } from '../../shared/chain/presence.ts';
-import { decodeCanonical } from '../../shared/codec/cbor.ts';
 import { toHex } from '../../shared/codec/hex.ts';
-import { Ed25519Verifier, type VerifyItem } from '../../shared/crypto/ed25519.ts';
+import { Ed25519Verifier, nobleVerify, type VerifyItem } from '../../shared/crypto/ed25519.ts';
+
+/** The core's synchronous verifier (a few signatures per round: certs, shares). */
+export { nobleVerify };
 import type { Signer } from '../../shared/crypto/signer.ts';
 import {
   blackholeHash,
@@ -27,6 +28,7 @@ import {
 import { checkpointHash, decodeCheckpointCert } from '../../shared/finality/checkpoint.ts';
 import {
   decodeStoredBlackhole,
+  decodeStoredBlackholeList,
   encodeStoredBlackhole,
   type AccountState,
   type GalaxyCore,
@@ -80,14 +82,6 @@ export interface GalaxyDriverDeps {
   onFatal(err: Error): void;
 }
 
-/** Synchronous Ed25519 for the core (a few signatures per round: certs, shares). */
-export function nobleVerify(item: VerifyItem): boolean {
-  try {
-    return ed25519.verify(item.sig, item.message, item.pk);
-  } catch {
-    return false;
-  }
-}
 
 /** Decodes a database's rows into the chain the core replays, naming a damaged row. */
 export function decodeStoredRows(rows: ReadonlyArray<{ height: number; bytes: Uint8Array }>, dbPath: string): StoredBlackhole[] {
@@ -408,16 +402,9 @@ export class GalaxyDriver {
     try {
       const res = await fetch(`${peer}/blocks?from=${from}&limit=${CATCH_UP_BATCH}`, { signal: AbortSignal.timeout(CATCH_UP_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`answered ${res.status}`);
-      const list = decodeCanonical(new Uint8Array(await res.arrayBuffer()));
-      if (!Array.isArray(list)) throw new Error('the answer is not a CBOR array');
-      const entries: StoredBlackhole[] = [];
-      for (const [i, item] of list.entries()) {
-        if (!(item instanceof Uint8Array)) throw new Error(`entry ${i} is not bytes`);
-        const decoded = decodeStoredBlackhole(item);
-        if (!decoded.ok) throw new Error(`entry ${i}: ${decoded.reason}`);
-        entries.push(decoded.value);
-      }
-      return entries;
+      const decoded = decodeStoredBlackholeList(new Uint8Array(await res.arrayBuffer()), CATCH_UP_BATCH);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      return decoded.value;
     } catch (err) {
       this.d.log.debug({ peer, from, err: (err as Error).message }, 'catch-up request failed');
       return undefined;

@@ -17,12 +17,12 @@ import { gossipsub, type GossipSub, type TopicValidatorResult } from '@libp2p/go
 import { identify } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
 import { webSockets } from '@libp2p/websockets';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
-import { isIPv4 } from 'node:net';
 import { gossipOptions } from '../../shared/gossip/gossip-config.ts';
 import type { Verdict } from '../../shared/gossip/validate.ts';
 import { backoffDelay, RELAY_BACKOFF } from '../../shared/net/backoff.ts';
+import { relayMultiaddr } from '../../shared/net/relay-address.ts';
 import type { Logger } from '../log.ts';
 
 type GalaxyLibp2p = Libp2p<{ pubsub: GossipSub; identify: unknown }>;
@@ -39,16 +39,6 @@ export interface GalaxyNetworkOptions {
   handlers: Record<string, TopicHandler>;
   /** connection count changed */
   onPeers?(count: number): void;
-}
-
-/** The relay's libp2p address from its HTTP URL and peer id (same host and port: the relay proxies WebSocket upgrades). */
-export function relayMultiaddr(relayUrl: string, peerId: string): Multiaddr {
-  const url = new URL(relayUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const secure = url.protocol === 'https:';
-  const port = url.port !== '' ? url.port : secure ? '443' : '80';
-  const hostPart = isIPv4(host) ? `/ip4/${host}` : host.includes(':') ? `/ip6/${host}` : `/dns/${host}`;
-  return multiaddr(`${hostPart}/tcp/${port}/${secure ? 'tls/ws' : 'ws'}/p2p/${peerId}`);
 }
 
 export class GalaxyNetwork {
@@ -159,7 +149,7 @@ export class GalaxyNetwork {
       if (!res.ok) throw new Error(`GET /relay.json answered ${res.status}`);
       const { peerId } = (await res.json()) as { peerId?: unknown };
       if (typeof peerId !== 'string') throw new Error('/relay.json has no peerId');
-      const addr = relayMultiaddr(this.opts.relayUrl, peerId);
+      const addr = multiaddr(relayMultiaddr(this.opts.relayUrl, peerId));
       await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
       this.relayPeer = peerId;
       this.attempt = 0;

@@ -106,15 +106,17 @@ export interface Balance {
 }
 
 /**
- * `final` counts the account's blocks this ledger holds; a Star that also knows final blocks
- * its ledger refused (a forker's twin that won) passes its own figure as `final`.
+ * `final` counts the account's blocks this ledger holds, unless `finalOf` gives the figure:
+ * a Star that also knows final blocks its ledger refused (a forker's twin that won) keeps
+ * its own count (worker/FinalBalances), and the chain walk is not done for nothing.
  */
-export function balanceOf(ledger: Ledger, pk: Uint8Array, finality?: FinalityLookup): Balance {
+export function balanceOf(ledger: Ledger, pk: Uint8Array, finality?: FinalityLookup, finalOf?: (pkHex: string) => number): Balance {
   let pending = 0;
   for (const p of ledger.proposalsTo(pk)) if (statusOf(ledger, p, finality) === 'pending') pending += p.block.payload.amount;
   // without finality nothing is final, not even the genesis allocation (no Blackhole chain)
   let final = 0;
-  if (finality) {
+  if (finalOf) final = finalOf(toHex(pk));
+  else if (finality) {
     final = ledger.genesisBalance(pk);
     for (const b of ledger.chain(pk)) {
       if (finality(b.id) !== 'final') continue;

@@ -22,6 +22,16 @@ export function maxFaulty(n: number): number {
   return Math.floor((n - 1) / 3);
 }
 
+/**
+ * Signatures that certify a value: n − f. That is ≥ 2f+1, and any two quorums share an
+ * honest node for every n (1→1, 2→2, 3→3, 4→3, 7→5). With no nodes at all it is 1, so an
+ * empty group never has a quorum.
+ */
+export function quorumSize(n: number): number {
+  if (!Number.isInteger(n) || n < 1) return 1;
+  return n - maxFaulty(n);
+}
+
 /** Params for n nodes with the maximal f; throws on a group too small to be meaningful. */
 export function paramsFor(n: number): Params {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);

@@ -17,7 +17,7 @@ import { bytesEqual } from '../codec/cbor.ts';
 import { seededCoin } from '../consensus/coin.ts';
 import { CommonSubset, type Contribution } from '../consensus/subset.ts';
 import { isNode, paramsFor, type Fault, type Params } from '../consensus/types.ts';
-import { quorumSize } from './checkpoint.ts';
+import { quorumSize } from '../consensus/types.ts';
 import type { RoundMessage } from './wire.ts';
 
 export interface RoundStep {

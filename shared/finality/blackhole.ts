@@ -14,11 +14,11 @@ import { toHex } from '../codec/hex.ts';
 import type { VerifyItem } from '../crypto/ed25519.ts';
 import { HASH_BYTES, ZERO_HASH, type Decoded } from '../chain/half-block.ts';
 import { PUBLIC_KEY_BYTES } from '../chain/address.ts';
-import { checkpointHash, checkpointToCbor, MAX_CLUSTERS, parseCheckpoint, quorumSize, type Checkpoint } from './checkpoint.ts';
+import { checkpointHash, checkpointToCbor, MAX_CLUSTERS, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { merkleProof, merkleRoot, MAX_MERKLE_COUNT, MAX_MERKLE_DEPTH, verifyMerkleProof, type MerkleProof } from './merkle.ts';
 import {
   fixedBytes,
-  countValidSeats,
+  hasSeatQuorum,
   decodeWith,
   domain,
   encodeSigs,
@@ -269,7 +269,7 @@ export function quorumVerifyItems(block: BlackholeBlock, galaxies: readonly Uint
 
 /** ≥ quorumSize(galaxies.length) distinct valid Galaxy signatures. */
 export function hasGalaxyQuorum(block: BlackholeBlock, galaxies: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
-  return countValidSeats(block.sigs, galaxies, verdicts) >= quorumSize(galaxies.length);
+  return hasSeatQuorum(block.sigs, galaxies, verdicts);
 }
 
 /** A half-block's finality: the signed header and the path from its hash to `finalRoot`. */
@@ -321,5 +321,5 @@ export function finalityProofVerifyItems(p: FinalityProof, galaxies: readonly Ui
 /** Path and quorum (`verdicts` aligned with finalityProofVerifyItems, i.e. quorumVerifyItems of a block with this header and sigs). */
 export function verifyFinalityProof(p: FinalityProof, galaxies: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
   if (!verifyMerkleProof(p.leaf, p.proof, p.header.finalRoot)) return false;
-  return countValidSeats(p.sigs, galaxies, verdicts) >= quorumSize(galaxies.length);
+  return hasSeatQuorum(p.sigs, galaxies, verdicts);
 }

@@ -12,12 +12,11 @@ import { bytesEqual, encodeCanonical, type CborValue } from '../codec/cbor.ts';
 import { toHex } from '../codec/hex.ts';
 import type { VerifyItem } from '../crypto/ed25519.ts';
 import { decodeHalfBlock, HASH_BYTES, MAX_HALF_BLOCK_BYTES, type Decoded, type HalfBlock } from '../chain/half-block.ts';
-import { maxFaulty } from '../consensus/types.ts';
 import { merkleRoot } from './merkle.ts';
 import {
   byteString,
   fixedBytes,
-  countValidSeats,
+  hasSeatQuorum,
   decodeWith,
   domain,
   encodeSigs,
@@ -90,14 +89,7 @@ export function checkpointSigningBytes(hash: Uint8Array): Uint8Array {
   return domain(CHECKPOINT_DOMAIN, hash);
 }
 
-/**
- * n − f: ≥ 2f+1, and any two quorums share an honest seat for every n (1→1, 2→2, 3→3, 4→3, 7→5).
- * With no seats at all it is 1, so an empty seat list never has a quorum.
- */
-export function quorumSize(n: number): number {
-  if (!Number.isInteger(n) || n < 1) return 1;
-  return n - maxFaulty(n);
-}
+export { quorumSize } from '../consensus/types.ts';
 
 export function encodeProposal(blocks: readonly Uint8Array[]): Uint8Array {
   return encodeCanonical({ v: FORMAT_VERSION, blocks: [...blocks] });
@@ -215,5 +207,5 @@ export function certVerifyItems(cert: CheckpointCert, facilitators: readonly Uin
 
 /** ≥ quorumSize(n) distinct seats with valid signatures (`verdicts` aligned with certVerifyItems). */
 export function certHasQuorum(cert: CheckpointCert, facilitators: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
-  return countValidSeats(cert.sigs, facilitators, verdicts) >= quorumSize(facilitators.length);
+  return hasSeatQuorum(cert.sigs, facilitators, verdicts);
 }

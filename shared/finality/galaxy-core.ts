@@ -430,8 +430,11 @@ export class GalaxyCore {
     const proposals = contributions.map((c) => decodeGalaxyProposal(c.value)).flatMap((d) => (d.ok ? [d.value] : []));
     const clusters = this.head.header.clusterCount;
     const chosen = new Map<number, CheckpointCert>();
+    // proposals mostly carry the same certs: stop decoding once every cluster has one
     for (const p of proposals) {
+      if (chosen.size === clusters) break;
       for (const bytes of p.certs) {
+        if (chosen.size === clusters) break;
         const d = decodeCheckpointCert(bytes);
         if (!d.ok) continue;
         const cluster = d.value.checkpoint.cluster;
@@ -583,6 +586,28 @@ const STORED_VERSION = 1;
 /** Encoding of StoredBlackhole for the Galaxy's database and its peers' catch-up. */
 export function encodeStoredBlackhole(s: StoredBlackhole): Uint8Array {
   return encodeCanonical({ v: STORED_VERSION, block: encodeBlackhole(s.block), certs: s.certs.map(encodeCheckpointCert) });
+}
+
+/**
+ * A Galaxy's `GET /blocks` answer: a CBOR array of encodeStoredBlackhole bytes, at most
+ * `limit` of them read. What Stars and peer Galaxies catch up from; quorums are the caller's.
+ */
+export function decodeStoredBlackholeList(bytes: Uint8Array, limit: number): Decoded<StoredBlackhole[]> {
+  let list: unknown;
+  try {
+    list = decodeCanonical(bytes);
+  } catch (err) {
+    return { ok: false, reason: `not canonical CBOR: ${(err as Error).message}` };
+  }
+  if (!Array.isArray(list)) return { ok: false, reason: 'the answer is not a CBOR array' };
+  const out: StoredBlackhole[] = [];
+  for (const [i, item] of list.slice(0, limit).entries()) {
+    if (!(item instanceof Uint8Array)) return { ok: false, reason: `entry ${i} is not bytes` };
+    const d = decodeStoredBlackhole(item);
+    if (!d.ok) return { ok: false, reason: `entry ${i}: ${d.reason}` };
+    out.push(d.value);
+  }
+  return { ok: true, value: out };
 }
 
 export function decodeStoredBlackhole(bytes: Uint8Array): Decoded<StoredBlackhole> {

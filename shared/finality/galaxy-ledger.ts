@@ -16,7 +16,7 @@
  *   time… and so is every later block of a chain whose next block was rejected, and every
  *   agreement to a rejected proposal (the chain can never continue past the hole).
  */
-import { decodeHalfBlock } from '../chain/half-block.ts';
+import { decodeHalfBlock, type Decoded, type HalfBlock } from '../chain/half-block.ts';
 import { Ledger } from '../chain/ledger.ts';
 import { fromHex, toHex } from '../codec/hex.ts';
 import type { CheckpointCert } from './checkpoint.ts';
@@ -41,11 +41,11 @@ export interface Execution {
 interface Item {
   hash: Uint8Array;
   id: string;
-  bytes: Uint8Array;
+  /** decoded once: an item waiting for its history is retried on every pass */
+  decoded: Decoded<HalfBlock>;
 }
 
 export class GalaxyLedger {
-  readonly #genesis: Map<string, number>;
   readonly #ledger: Ledger;
   /** accounts in the state root: genesis allocations and every chain that has a final or a fraudulent block */
   readonly #known = new Set<string>();
@@ -57,7 +57,6 @@ export class GalaxyLedger {
   readonly #dirty = new Set<string>();
 
   constructor(genesis: ReadonlyMap<string, number>) {
-    this.#genesis = new Map(genesis);
     this.#ledger = new Ledger(new Map(genesis));
     for (const id of genesis.keys()) {
       this.#known.add(id);
@@ -72,10 +71,6 @@ export class GalaxyLedger {
     return { seq: head.seq, head: head.hash, balance: this.#ledger.balance(pk), blocked: this.#ledger.isBlocked(pk) };
   }
 
-  isRejected(hashHex: string): boolean {
-    return this.#rejected.has(hashHex);
-  }
-
   /** Applies a block's certs (valid, in body order) at the block's agreed `time`. */
   execute(certs: readonly CheckpointCert[], time: number): Execution {
     const out: Execution = { accepted: [], rejected: [], deferred: 0 };
@@ -87,7 +82,7 @@ export class GalaxyLedger {
         const bytes = cert.blocks[i];
         if (bytes === undefined || seen.has(id) || this.#rejected.has(id)) return;
         seen.add(id);
-        open.push({ hash, id, bytes });
+        open.push({ hash, id, decoded: decodeHalfBlock(bytes) });
       });
     }
     let progress = true;
@@ -110,7 +105,7 @@ export class GalaxyLedger {
   }
 
   #applyOne(item: Item, time: number): 'accepted' | 'missing' | 'duplicate' | { reason: string } {
-    const decoded = decodeHalfBlock(item.bytes);
+    const { decoded } = item;
     if (!decoded.ok) return this.#reject(item, undefined, `undecodable: ${decoded.reason}`);
     const b = decoded.value;
     const author = toHex(b.pk);
@@ -160,10 +155,5 @@ export class GalaxyLedger {
     this.#dirty.clear();
     const ids = [...this.#leaves.keys()].sort();
     return merkleRoot(ids.map((id) => this.#leaves.get(id)!));
-  }
-
-  /** Starting balances (hex pk → amount), for rebuilding. */
-  get genesis(): ReadonlyMap<string, number> {
-    return this.#genesis;
   }
 }

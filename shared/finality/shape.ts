@@ -6,6 +6,7 @@
  */
 import { decodeCanonical, isRecord, type CborValue } from '../codec/cbor.ts';
 import type { Decoded } from '../chain/half-block.ts';
+import { quorumSize } from '../consensus/types.ts';
 
 export const FORMAT_VERSION = 1;
 /** most seats (facilitators or Galaxies) a signature list may name */
@@ -119,6 +120,11 @@ export function countValidSeats(sigs: readonly SeatSig[], seats: readonly Uint8A
     if (verdicts[k++] === true) valid.add(s.signer);
   }
   return valid.size;
+}
+
+/** ≥ quorumSize(seats) distinct seats with valid signatures: what certifies a checkpoint or a Blackhole block. */
+export function hasSeatQuorum(sigs: readonly SeatSig[], seats: readonly Uint8Array[], verdicts: readonly boolean[]): boolean {
+  return countValidSeats(sigs, seats, verdicts) >= quorumSize(seats.length);
 }
 
 function inSeats(signer: number, seats: readonly Uint8Array[]): boolean {

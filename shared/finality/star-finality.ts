@@ -124,6 +124,8 @@ export class StarFinality {
   readonly #seatCount: number;
   #head: BlackholeBlock;
   #headHash: Uint8Array;
+  /** the block checkBlackhole last passed, so acceptBlackhole need not check it again */
+  #checked: BlackholeBlock | undefined;
   #prevCheckpoints = new Map<number, Uint8Array>();
   #cur: RoundState;
   readonly #status = new Map<string, { s: Status; height: number }>();
@@ -198,13 +200,17 @@ export class StarFinality {
     if (h > this.height + 1) return { kind: 'gap', from: this.height + 1 };
     const problem = this.#blockProblem(block);
     if (problem !== undefined) return { kind: 'invalid', reason: problem };
+    this.#checked = block;
     return { kind: 'verify', items: quorumVerifyItems(block, this.#opts.galaxies) };
   }
 
   /** `verdicts` aligned with the items checkBlackhole returned. */
   acceptBlackhole(block: BlackholeBlock, verdicts: readonly boolean[], now: number): FinalityOutputs {
     const out = outputs();
-    if (block?.header?.height !== this.height + 1 || this.#blockProblem(block) !== undefined) return out;
+    // the block checkBlackhole just passed is not checked again (three Merkle roots)
+    const checked = block === this.#checked;
+    this.#checked = undefined;
+    if (block?.header?.height !== this.height + 1 || (!checked && this.#blockProblem(block) !== undefined)) return out;
     if (!hasGalaxyQuorum(block, this.#opts.galaxies, verdicts)) return out;
     this.#applyBlock(block, out, now);
     return out;

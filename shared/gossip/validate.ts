@@ -53,8 +53,8 @@ export interface GossipJudgement {
   blackhole?: BlackholeBlock;
 }
 
-/** Size ceilings of the finality topics (also what a Star's gossip router must let through). */
-export const FINALITY_TOPIC_LIMITS: Readonly<Record<string, number>> = {
+/** Size ceilings of the finality topics. */
+const FINALITY_TOPIC_LIMITS: Readonly<Record<string, number>> = {
   [ROUND_TOPIC]: MAX_ENVELOPE_BYTES,
   [GALAXY_TOPIC]: MAX_ENVELOPE_BYTES,
   [CHECKPOINT_TOPIC]: MAX_CERT_BYTES,
