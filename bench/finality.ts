@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/chromium.ts';
 import { startNetwork } from '../tests/e2e/support/network-process.ts';
 import { openStars, type StarTab } from '../tests/e2e/support/stars.ts';
 import { addressOf, call, fund } from '../tests/e2e/support/accounts.ts';
+import { decodeStoredBlackholeList } from '../shared/finality/galaxy-core.ts';
 import { percentile } from './stats.ts';
 
 export interface FinalityResult {
@@ -19,6 +20,10 @@ export interface FinalityResult {
   p99_ms: number;
   max_ms: number;
   galaxies: number;
+  /** Blackhole blocks made while transfers were timed, and how many carried a checkpoint */
+  blocks: number;
+  blocks_with_checkpoint: number;
+  block_interval_p50_ms: number;
 }
 
 declare global {
@@ -72,6 +77,9 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       return b.every((x) => x.final > 0);
     }, 120_000);
 
+    const galaxyUrl = network.galaxies[0]!.url;
+    const head = async (): Promise<number> => ((await (await fetch(`${galaxyUrl}/head`)).json()) as { height: number }).height;
+    const firstHeight = (await head()) + 1;
     const sent: Array<{ tab: StarTab; id: string; at: number }> = [];
     for (let i = 0; i < opts.transfers; i++) {
       const from = senders[i % senders.length]!;
@@ -103,6 +111,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       if (at !== undefined) latencies.push(at - s.at);
     }
     latencies.sort((a, b) => a - b);
+    const rounds = await roundStats(galaxyUrl, firstHeight, await head());
     return {
       tabs: opts.tabs,
       transfers: sent.length,
@@ -111,9 +120,31 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       p99_ms: Math.round(percentile(latencies, 99)),
       max_ms: Math.round(latencies[latencies.length - 1] ?? NaN),
       galaxies: opts.galaxies,
+      ...rounds,
     };
   } finally {
     await browser?.close();
     await network.stop();
   }
+}
+
+/** What the Galaxy made while we measured: how often a round produced a checkpoint in time. */
+async function roundStats(galaxyUrl: string, from: number, to: number): Promise<Pick<FinalityResult, 'blocks' | 'blocks_with_checkpoint' | 'block_interval_p50_ms'>> {
+  const times: number[] = [];
+  let withCheckpoint = 0;
+  for (let h = from; h <= to; ) {
+    const res = await fetch(`${galaxyUrl}/blocks?from=${h}&limit=64`);
+    const decoded = decodeStoredBlackholeList(new Uint8Array(await res.arrayBuffer()), 64);
+    if (!decoded.ok) throw new Error(`the Galaxy's /blocks answer did not decode: ${decoded.reason}`);
+    const page = decoded.value;
+    if (page.length === 0) break;
+    for (const { block } of page) {
+      if (block.header.height > to) break;
+      times.push(block.header.time);
+      if (block.body.checkpoints.length > 0) withCheckpoint++;
+    }
+    h = page[page.length - 1]!.block.header.height + 1;
+  }
+  const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
+  return { blocks: times.length, blocks_with_checkpoint: withCheckpoint, block_interval_p50_ms: Math.round(percentile(gaps, 50)) };
 }
