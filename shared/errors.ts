@@ -19,7 +19,8 @@ export type StarErrorCode =
   | 'UNKNOWN_TRANSFER'
   | 'ACCOUNT_BLOCKED'
   | 'FAUCET_UNAVAILABLE'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'NOT_A_READER';
 
 export class StarError extends Error {
   readonly code: StarErrorCode;
