@@ -91,6 +91,57 @@ export interface ClosedInfo {
   message: string;
 }
 
+/** `star.put(key, value, opts)` */
+export interface PutOptions {
+  /**
+   * Addresses that may read the value. Present (even empty: only this account) = private:
+   * the value is sealed in this Star's worker and storage Stars hold ciphertext only.
+   * Absent = public: anyone may `get` it.
+   */
+  readers?: string[];
+}
+
+/** One version of a stored value, as `star.get` returns it (several when writes were concurrent). */
+export interface StoredValue {
+  /** the value as written: a string if a string was put, else bytes */
+  value: string | Uint8Array;
+  /** the account that signed it (the owner; for inbox keys, the sender) */
+  writer: string;
+  /** when the writer wrote it (its clock, ms since epoch) */
+  writtenAt: number;
+  /** sealed for named readers (this Star is one of them, or `get` would have failed) */
+  private: boolean;
+}
+
+/** `star.get`'s answer: nothing, one version, or siblings that a later `put` reconciles. */
+export interface GetResult {
+  key: string;
+  owner: string;
+  versions: StoredValue[];
+}
+
+/** A message from `star.send(to, message)`, delivered through this account's inbox. */
+export interface InboxMessage {
+  id: string;
+  from: string;
+  data: string | Uint8Array;
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** What this Star holds for the network (the wallet's "storage held"). */
+export interface StorageStats {
+  keys: number;
+  versions: number;
+  bytes: number;
+  /** distinct accounts whose data this Star holds */
+  owners: number;
+  /** versions held for a Star that is away (hinted handoff) */
+  hinted: number;
+  /** the browser's estimate for this origin, when it gives one */
+  quota?: { usage: number; quota: number; persisted: boolean };
+}
+
 export interface StarEvents {
   status: StarStatus;
   'relay-error': RelayInfo;
@@ -99,6 +150,10 @@ export interface StarEvents {
   /** a fraud proof blocked an account; its blocks are refused from now on */
   fraud: { address: string };
   closed: ClosedInfo;
+  /** a message sent to this account arrived (from its inbox, once) */
+  message: InboxMessage;
+  /** what this Star holds for the network changed */
+  storage: StorageStats;
 }
 
 /** `requestFaucet()`'s answer: the faucet's proposal to this account. */
