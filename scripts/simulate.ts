@@ -22,12 +22,29 @@
  *
  * `--faulty-stars` Stars (default 1) and `--faulty-galaxies` Galaxies (default 1 with four
  * or more, else 0) behave as each row says. Exits non-zero on a safety violation or a stall.
+ *
+ * Storage mode (`--storage`): Stars running the storage shard core (StorageNode each,
+ * `shared/storage/storage-simulator.ts`) under churn — over a minute a share `--churn` of
+ * the Stars leave (half of them for good, the rest for 5–20 s) and as many new ones join —
+ * while a driver puts `--keys` keys (two versions each on average, some concurrent
+ * siblings and tombstones) and gets them; then a minute without churn, then a read of every
+ * key. One row per seed: Stars at the start and end, leaves/gone/joins, acknowledged puts,
+ * lost writes (an acknowledged version that the final read with R returns neither itself
+ * nor anything superseding), keys under-replicated at the end of the churn phase (and the
+ * peak during it) and after settling, keys held off their preference list, messages per
+ * Star, and simulated put/get latency.
+ *
+ *   npm run simulate -- --storage --stars 200 --churn 0.33 --keys 200 --seeds 3 --loss 0.1 --latency-ms 5-50
+ *
+ * Defaults in this mode: 200 Stars, churn 0.33, 200 keys, 3 seeds. Exits non-zero on a lost
+ * write or when some key is not back on exactly its N = 3 replicas after settling.
  */
 import { parseArgs } from 'node:util';
 import { percentile } from '../bench/stats.ts';
 import { range, simulateAcs, type Behaviour } from '../shared/consensus/simulator.ts';
 import { maxFaulty } from '../shared/consensus/types.ts';
 import { simulateFinality } from '../shared/finality/finality-simulator.ts';
+import { simulateStorage } from '../shared/storage/storage-simulator.ts';
 
 const BEHAVIOURS: Behaviour[] = ['honest', 'silent', 'equivocate', 'delay'];
 
@@ -46,6 +63,9 @@ const { values } = parseArgs({
     'faulty-galaxies': { type: 'string' },
     signatures: { type: 'string', default: 'fake' },
     'transfer-every-ms': { type: 'string', default: '150' },
+    storage: { type: 'boolean', default: false },
+    churn: { type: 'string', default: '0.33' },
+    keys: { type: 'string', default: '200' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -55,6 +75,7 @@ if (values.help) {
   console.log('npm run simulate -- --finality [--stars 16] [--galaxies 4] [--rounds 20] [--faulty honest,silent,equivocate,delay]');
   console.log('                    [--faulty-stars 1] [--faulty-galaxies 1] [--seeds 3] [--loss 0.1] [--latency-ms 5-50]');
   console.log('                    [--signatures fake|real] [--transfer-every-ms 150]');
+  console.log('npm run simulate -- --storage [--stars 200] [--churn 0.33] [--keys 200] [--seeds 3] [--loss 0.1] [--latency-ms 5-50]');
   process.exit(0);
 }
 
@@ -66,7 +87,7 @@ const sizes = values.n.split(',').map(Number);
 if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 64)) fail(`--n ${values.n}: give facilitator counts from 1 to 64, e.g. 4,7`);
 const behaviours = values.faulty.split(',') as Behaviour[];
 if (!behaviours.every((b) => BEHAVIOURS.includes(b))) fail(`--faulty ${values.faulty}: use ${BEHAVIOURS.join(', ')}`);
-const seeds = Number(values.seeds ?? (values.finality ? '3' : '20'));
+const seeds = Number(values.seeds ?? (values.finality || values.storage ? '3' : '20'));
 const loss = Number(values.loss);
 const latency = values['latency-ms'].split('-').map(Number) as [number, number];
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds ${values.seeds}: a whole number ≥ 1`);
@@ -75,6 +96,11 @@ if (latency.length !== 2 || !latency.every((x) => Number.isFinite(x) && x >= 0) 
 
 if (values.finality) {
   runFinality();
+  process.exit(0);
+}
+
+if (values.storage) {
+  runStorage();
   process.exit(0);
 }
 
@@ -176,6 +202,43 @@ function runFinality(): void {
       recv_per_star_round: Math.round((received / runs) * 10) / 10,
     });
     for (const v of violations) console.error(`${behaviour}: ${v}`);
+  }
+  console.table(table);
+  if (bad) process.exit(1);
+}
+
+/** Storage mode: one row per seed. */
+function runStorage(): void {
+  // --stars defaults to 16 for the finality mode; this mode's default is 200
+  const given = (name: string): boolean => process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  const stars = Number(given('stars') ? values.stars : '200');
+  const keys = Number(values.keys);
+  const churn = Number(values.churn);
+  if (!Number.isInteger(stars) || stars < 4 || stars > 5_000) fail(`--stars ${values.stars}: a whole number from 4 to 5000`);
+  if (!Number.isInteger(keys) || keys < 1 || keys > 100_000) fail(`--keys ${values.keys}: a whole number from 1 to 100000`);
+  if (!(churn >= 0 && churn < 1)) fail(`--churn ${values.churn}: the share of Stars that leave, from 0 to below 1`);
+  const table = [];
+  let bad = false;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const r = simulateStorage({ stars, seed, keys, churn, loss, latency });
+    if (r.lostWrites > 0 || !r.converged) bad = true;
+    table.push({
+      seed,
+      stars: `${r.stars.initial}→${r.stars.final}`,
+      'left/gone/joined': `${r.stars.left}/${r.stars.gone}/${r.stars.joined}`,
+      'acked/puts': `${r.puts.acked}/${r.puts.issued}`,
+      lost: r.lostWrites,
+      keys: r.keys,
+      'under end(peak)→settled': `${r.underReplicatedBefore}(${r.underReplicatedPeak})→${r.underReplicatedAfter}`,
+      over_settled: r.overReplicatedAfter,
+      converged: r.converged ? 'yes' : 'NO',
+      msgs_per_star: r.messagesPerStar,
+      put_p50_ms: r.putLatency.p50,
+      put_p99_ms: r.putLatency.p99,
+      get_p50_ms: r.getLatency.p50,
+      get_p99_ms: r.getLatency.p99,
+    });
+    for (const l of r.lost.slice(0, 5)) console.error(`seed ${seed}: lost ${l.digest.slice(0, 16)} of ${l.keyId}`);
   }
   console.table(table);
   if (bad) process.exit(1);
