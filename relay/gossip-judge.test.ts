@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { encodeChainMessage } from '../shared/chain/chain-message.ts';
+import { encodeCanonical } from '../shared/codec/cbor.ts';
 import { encodeHalfBlock, type HalfBlock } from '../shared/chain/half-block.ts';
 import { encodePresence, presenceSigningBytes, type UnsignedPresence } from '../shared/chain/presence.ts';
 import { nextBlock, testAccount } from '../shared/chain/test-signer.ts';
@@ -51,6 +52,21 @@ describe('relay gossip judge', () => {
     assert.equal((await judge(PRESENCE_TOPIC, encodePresence({ ...p, sig }), now)).verdict, 'accept');
     const other = encodePresence({ ...p, peerId: '12D3KooWSomeoneElse', sig });
     assert.match((await judge(PRESENCE_TOPIC, other, now)).reason ?? '', /presence record: the signature does not verify/);
+  });
+
+  it('presence version 2: capacity and reader key are signed; version 1 is refused', async () => {
+    const secret = new Uint8Array(32).fill(5);
+    const p: UnsignedPresence = { pk: ed25519.getPublicKey(secret), peerId: '12D3KooWExamplePeerId', addrs: [], cluster: 0, capacity: 3, readerKey: new Uint8Array(32).fill(7), time: now, ttl: 60_000 };
+    const sig = ed25519.sign(presenceSigningBytes(p), secret);
+    const accepted = await judge(PRESENCE_TOPIC, encodePresence({ ...p, sig }), now);
+    assert.equal(accepted.verdict, 'accept');
+    assert.equal(accepted.presence?.capacity, 3);
+    const swapped = encodePresence({ ...p, readerKey: new Uint8Array(32).fill(8), sig });
+    assert.match((await judge(PRESENCE_TOPIC, swapped, now)).reason ?? '', /presence record: the signature does not verify/);
+    const inflated = encodePresence({ ...p, capacity: 9, sig });
+    assert.equal((await judge(PRESENCE_TOPIC, inflated, now)).verdict, 'reject');
+    const v1 = encodeCanonical({ v: 1, pk: p.pk, peerId: p.peerId, addrs: [], cluster: 0, time: now, ttl: 60_000, sig });
+    assert.match((await judge(PRESENCE_TOPIC, v1, now)).reason ?? '', /version-2/);
   });
 
   it('leaves other topics to the shared rules', async () => {

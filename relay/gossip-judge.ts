@@ -10,6 +10,9 @@
  * which come from the Blackhole chain the relay does not follow. Stars and Galaxies check
  * them, and drop them without blaming the relay that forwarded them.
  *
+ * A presence record's signature covers every field (version 2: also the storage capacity
+ * and the X25519 reader key others seal values for), so neither can be swapped in transit.
+ *
  * It runs for every message the relay routes, so it stays cheap: one batch per message
  * (every block at once), with public keys imported once and cached by the verifier.
  */
