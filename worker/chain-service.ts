@@ -6,6 +6,7 @@
  * published, so a crash can never make it sign two blocks at one sequence number.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { InboxMessage, StorageStats } from '../shared/api.ts';
 import { bytesEqual } from '../shared/codec/cbor.ts';
 import { addressFromPublicKey, publicKeyFromAddress } from '../shared/chain/address.ts';
 import { ChainEngine, type IngestReport } from '../shared/chain/chain-engine.ts';
@@ -34,6 +35,16 @@ export interface CoreOutputs {
   transfer(t: Transfer): void;
   /** a fraud proof blocked an account */
   fraud(address: string): void;
+  /**
+   * storage shards (worker/storage-service.ts): frames for this peer's `/starweave/store/1`
+   * stream, each an encodeStoreMessage (shared/storage/wire.ts) of one store message; one call
+   * per peer per step. `addrs`: its presence addresses, to dial it when not connected.
+   */
+  storeSend(peerId: string, addrs: string[], frames: Uint8Array[]): void;
+  /** a message from this account's inbox (`star.on('message')`), raised once per id */
+  message(m: InboxMessage): void;
+  /** what this Star holds for the network changed (at most twice a second), or the quota filled up */
+  storage(stats: StorageStats): void;
 }
 
 export interface GossipItem {
@@ -50,6 +61,8 @@ export interface ChainHooks {
   finalBalance?(account: string): number;
   /** blocks newly stored in the ledger (those replayed at start included), in order */
   stored?(blocks: readonly StoredBlock[]): void;
+  /** a proposal to an account that is not online: leave it in that account's inbox */
+  inbox?(receiver: Uint8Array, proposal: Uint8Array): void;
 }
 
 /** a receiver's presence re-triggers delivery of pending proposals at most this often */
@@ -62,7 +75,10 @@ export class ChainService {
   private readonly db: StarDb;
   private readonly out: CoreOutputs;
   private readonly verifier = new Ed25519Verifier();
-  private readonly presence = new PresenceTable();
+  /** who is online: also the storage ring's membership (worker/storage-service.ts) */
+  readonly presence = new PresenceTable();
+  /** what this Star's presence says for the storage shards (setStorageInfo) */
+  private storageInfo: { capacity: number; readerKey: Uint8Array | null } = { capacity: 1, readerKey: null };
   private readonly lastDelivery = new Map<string, number>();
   /** appends to this account's chain, one at a time */
   private ownChain: Promise<unknown> = Promise.resolve();
@@ -154,6 +170,13 @@ export class ChainService {
     return encodeChainMessage({ t: 'blocks', blocks: answers, more: false, proofs: [] });
   }
 
+  /** A proposal to this account found in its inbox: judged and countersigned like a delivered one. */
+  async ingestProposal(bytes: Uint8Array, now: number): Promise<void> {
+    const report = await this.ingestBytes([bytes], now);
+    const outcome = report.outcomes[0];
+    if (outcome && outcome.outcome !== 'accepted' && outcome.outcome !== 'duplicate') console.info('starweave: a proposal from the inbox was not taken:', outcome.outcome, outcome.reason);
+  }
+
   /** SYNC_PROTOCOL: the blocks the asker lacks. */
   answerSync(bytes: Uint8Array): Uint8Array {
     return answerSyncRequest(bytes, this.engine, this.proofs.slice(0, MAX_PROOFS));
@@ -185,7 +208,10 @@ export class ChainService {
     const bytes = await this.appendOwn(() => this.engine.propose(toPk, amount, memo, now), now);
     const id = toHex(sha256(bytes));
     this.lastDelivery.delete(toHex(toPk));
-    this.deliverPendingTo(toPk, now);
+    // online: delivered straight away; away: also left in its inbox, so it is countersigned
+    // when it returns even if this Star has closed by then
+    if (this.presence.get(toPk, now)) this.deliverPendingTo(toPk, now);
+    else this.hooks.inbox?.(toPk, bytes);
     return { id };
   }
 
@@ -223,8 +249,14 @@ export class ChainService {
     return this.engine.ledger.isBlocked(publicKeyFromAddress(address));
   }
 
+  /** The storage capacity and X25519 reader key this Star's presence records announce from now on. */
+  setStorageInfo(info: { capacity: number; readerKey: Uint8Array | null }): void {
+    this.storageInfo = { ...info };
+  }
+
   async presenceRecord(peerId: string, addrs: string[], now: number, ttl: number): Promise<Uint8Array> {
-    const unsigned = { pk: this.signer.pk, peerId, addrs: addrs.slice(0, 8), cluster: 0, time: now, ttl };
+    const { capacity, readerKey } = this.storageInfo;
+    const unsigned = { pk: this.signer.pk, peerId, addrs: addrs.slice(0, 8), cluster: 0, capacity, readerKey, time: now, ttl };
     return encodePresence({ ...unsigned, sig: await this.signer.sign(presenceSigningBytes(unsigned)) });
   }
 

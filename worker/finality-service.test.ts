@@ -135,6 +135,9 @@ class Network {
       sync: () => undefined,
       transfer: (t) => transfers.push(t),
       fraud: () => undefined,
+      storeSend: () => undefined,
+      message: () => undefined,
+      storage: () => undefined,
     };
     const finality = new FinalityService({ signer, network: NETWORK, galaxies: [this.galaxySigner.pk], balances: this.balances, db, out });
     const chain = await ChainService.open(signer, this.balances, db, out, Date.now(), finality.hooks());

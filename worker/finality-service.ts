@@ -70,6 +70,8 @@ export interface FinalityDeps {
   balances: Map<string, number>;
   db: StarDb;
   out: CoreOutputs;
+  /** a verified Blackhole block became the head: its seed (the storage shards draw audits from it) */
+  onSeed?(seed: Uint8Array): void;
 }
 
 export type { FinalityProofInfo };
@@ -304,6 +306,7 @@ export class FinalityService {
     this.handle(this.core.acceptBlackhole(block, verdicts, Date.now()));
     if (this.core.height <= before) return 'ignore';
     this.lastHeadAt = Date.now();
+    this.deps.onSeed?.(block.header.seed);
     // kept after it is verified; a reload replays these instead of fetching them again
     void this.deps.db.put('blackhole', { bytes: bytes ?? encodeBlackhole(block) }, block.header.height).catch((err: unknown) => console.warn('starweave: cannot keep a Blackhole block', err));
     return 'accept';

@@ -6,6 +6,9 @@
  * Methods return results instead of throwing StarErrors, because comlink serialises thrown
  * errors without their `code`.
  */
+import type { GetResult, PutOptions, StorageStats } from '../shared/api.ts';
+import { addressFromPublicKey, publicKeyFromAddress } from '../shared/chain/address.ts';
+import { fromHex, toHex } from '../shared/codec/hex.ts';
 import { parseGenesis } from '../shared/chain/genesis.ts';
 import type { Balance, Transfer, TransferStatus } from '../shared/chain/transfers.ts';
 import { StarError } from '../shared/errors.ts';
@@ -16,6 +19,9 @@ import { loadOrCreateAccount, restoreAccount, type AccountKeys } from './account
 import { ChainService, type CoreOutputs, type GossipItem } from './chain-service.ts';
 import { FinalityService, type FinalityDeps, type FinalityProofInfo, type FinalityStatus } from './finality-service.ts';
 import { openStarDb, type StarDb } from './star-db.ts';
+import { browserQuota } from './storage-quota.ts';
+import { StorageService } from './storage-service.ts';
+import { IdbStorageStore } from './storage-store.ts';
 import { verifyBench, type VerifyBenchResult } from './verify-bench.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: StarError['code']; message: string };
@@ -50,6 +56,7 @@ const utf8 = new TextEncoder();
 export class StarCore {
   private chain?: ChainService;
   private finality?: FinalityService;
+  private storage?: StorageService;
   /** the Galaxies' HTTP bases from /relay.json, kept until finality starts */
   private galaxyUrls: string[] = [];
   private keys?: AccountKeys;
@@ -81,8 +88,14 @@ export class StarCore {
         const { network, balances, galaxies } = parseGenesis(genesis);
         const signer = this.accountKeys().signer;
         // no Galaxies in the genesis file: no Blackhole chain, transfers stop at 'agreed'
-        let finality = galaxies.length > 0 ? this.makeFinality({ signer, network, galaxies, balances, db: this.database(), out: this.callbacks! }) : undefined;
-        this.chain = await ChainService.open(signer, balances, this.database(), this.callbacks!, Date.now(), finality?.hooks());
+        // a new Blackhole head's seed starts the storage audits of its round
+        const onSeed = (seed: Uint8Array) => this.storage?.onSeed(seed, Date.now());
+        let finality = galaxies.length > 0 ? this.makeFinality({ signer, network, galaxies, balances, db: this.database(), out: this.callbacks!, onSeed }) : undefined;
+        // a proposal to an absent account is also left in its inbox (storage starts next)
+        const inbox = (receiver: Uint8Array, proposal: Uint8Array) =>
+          void this.storage?.sendProposal(receiver, proposal, Date.now()).catch((err: unknown) => console.info('starweave: a proposal could not be left in the receiver\'s inbox; it is delivered when the receiver is seen online', err));
+        this.chain = await ChainService.open(signer, balances, this.database(), this.callbacks!, Date.now(), { ...finality?.hooks(), inbox });
+        this.storage = await this.startStorage(this.chain);
         if (finality && !(await this.startFinality(finality, this.chain))) finality = undefined;
         if (finality) {
           finality.setGalaxies(this.galaxyUrls);
@@ -97,6 +110,7 @@ export class StarCore {
   /** Stops writing: the lock is released so another tab may run the account. */
   close(): void {
     this.finality?.close();
+    this.storage?.close();
     this.lock?.release();
     this.db?.close();
   }
@@ -215,7 +229,65 @@ export class StarCore {
     return attempt(async () => ({ address: (await restoreAccount(this.database(), text, passphrase)).address }));
   }
 
+  // ---- storage shards and the inbox (embed API) ----------------------------------------
+
+  /** `star.put`: resolves once W replicas acknowledged; opts.readers makes it private (sealed here) */
+  storagePut(key: string, value: string | Uint8Array, opts: PutOptions, now: number): Promise<Result<void>> {
+    return attempt(() => this.storageService().put(key, value, opts ?? {}, now));
+  }
+
+  /** `star.get`: owner is a checksummed address (default this account) */
+  storageGet(key: string, owner: string | undefined, now: number): Promise<Result<GetResult>> {
+    return attempt(() => this.storageService().get(key, owner, now));
+  }
+
+  storageDelete(key: string, now: number): Promise<Result<void>> {
+    return attempt(() => this.storageService().delete(key, now));
+  }
+
+  storageList(prefix: string, owner: string | undefined, now: number): Promise<Result<string[]>> {
+    return attempt(() => this.storageService().list(prefix, owner, now));
+  }
+
+  /** `star.send`: into the recipient's inbox; the id is the one its 'message' event carries */
+  sendMessage(to: string, data: string | Uint8Array, now: number): Promise<Result<{ id: string }>> {
+    return attempt(() => this.storageService().send(to, data, now));
+  }
+
+  /** Frames that arrived on `/starweave/store/1` streams, batched per peer. Never throws. */
+  async storageFrames(batch: Array<{ peerId: string; frames: Uint8Array[] }>, now: number): Promise<void> {
+    await this.storage?.frames(batch, now);
+  }
+
+  storageStats(): Promise<Result<StorageStats>> {
+    return attempt(() => this.storageService().stats());
+  }
+
   // ---- test-only switches (connect({ debug: true })) ---------------------------------
+
+  /** names of `owner`'s keys this Star holds in its own shard (hints not counted) */
+  storageHeld(owner: string): Promise<Result<string[]>> {
+    return attempt(() => {
+      this.debugOnly();
+      return this.storageService().heldNames(toHexKey(owner));
+    });
+  }
+
+  /** the accounts (addresses) this Star's storage ring is made of, itself included */
+  storageMembers(): Promise<Result<string[]>> {
+    return attempt(() => {
+      this.debugOnly();
+      return this.storageService().ringMembers().map((id) => addressFromPublicKey(hexBytes(id)));
+    });
+  }
+
+  /** the signed bytes of every version of one key this Star holds in its own shard (what a storage Star sees) */
+  storageRaw(owner: string, key: string): Promise<Result<Uint8Array[]>> {
+    return attempt(() => {
+      this.debugOnly();
+      return this.storageService().heldVersions(toHexKey(owner), key);
+    });
+  }
 
   forkForTest(to: string, amount: number, now: number, toB?: string): Promise<Result<void>> {
     return attempt(() => this.debugOnly().forkForTest(to, amount, now, toB));
@@ -258,6 +330,33 @@ export class StarCore {
     }
   }
 
+  // Storage is an addition too: if it cannot start, the chains still run without it. It
+  // returns once its identity is loaded (the presence record needs the reader key) and loads
+  // its versions in the background.
+  private async startStorage(chain: ChainService): Promise<StorageService | undefined> {
+    try {
+      const storage = await StorageService.open({
+        signer: this.accountKeys().signer,
+        store: new IdbStorageStore(this.database()),
+        out: this.callbacks!,
+        presence: chain.presence,
+        quota: browserQuota(),
+        proposal: (halfBlock) => chain.ingestProposal(halfBlock, Date.now()),
+      });
+      chain.setStorageInfo({ capacity: storage.capacity, readerKey: storage.readerKey });
+      return storage;
+    } catch (err) {
+      console.error('starweave: storage could not start; put, get and send do not work in this tab', err);
+      return undefined;
+    }
+  }
+
+  private storageService(): StorageService {
+    if (this.storage) return this.storage;
+    this.service(); // not started yet: the same RELAY_UNREACHABLE as the chains
+    throw new StarError('CLOSED', 'storage is not running in this tab: it could not open its IndexedDB stores (see the browser console); reload the page');
+  }
+
   private service(): ChainService {
     if (!this.chain) {
       throw new StarError('RELAY_UNREACHABLE', 'this Star has not reached the network yet, so it does not know its starting balances; it keeps retrying the relay (start the network with `npm start`)');
@@ -279,6 +378,16 @@ export class StarCore {
     if (!this.db) throw new StarError('CLOSED', 'the Star core is not started');
     return this.db;
   }
+}
+
+function toHexKey(address: string): string {
+  return toHex(publicKeyFromAddress(address));
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const bytes = fromHex(hex);
+  if (!bytes) throw new StarError('MALFORMED', `not a hex key: ${hex}`);
+  return bytes;
 }
 
 export type StarCoreApi = Omit<StarCore, never>;
