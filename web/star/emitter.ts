@@ -13,6 +13,11 @@ export class Emitter<Events extends object> {
     this.handlers.get(event)?.delete(fn as (value: never) => void);
   }
 
+  /** how many handlers `event` has */
+  count<K extends keyof Events>(event: K): number {
+    return this.handlers.get(event)?.size ?? 0;
+  }
+
   emit<K extends keyof Events>(event: K, value: Events[K]): void {
     for (const fn of this.handlers.get(event) ?? []) {
       try {

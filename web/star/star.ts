@@ -4,7 +4,7 @@
  * thread and exposes the embed API.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { Balance, ConnectOptions, FaucetPayout, FinalityProofInfo, GossipMessage, PeerInfo, RelayInfo, StarEvents, StarStatus, Transfer, TransferStatus } from '../../shared/api.ts';
+import type { Balance, ConnectOptions, FaucetPayout, FinalityProofInfo, GetResult, GossipMessage, PeerInfo, PutOptions, RelayInfo, StarEvents, StarStatus, StorageStats, Transfer, TransferStatus } from '../../shared/api.ts';
 import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
 import { StarError } from '../../shared/errors.ts';
 import { CHAIN_TOPIC } from '../../shared/gossip/topics.ts';
@@ -16,10 +16,13 @@ import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
 import { askFaucet } from './faucet-client.ts';
 import { FinalityLink } from './finality-link.ts';
+import { HeldMessages } from './held-messages.ts';
 import { loadGenesis } from './genesis-source.ts';
 import { AppGossip } from './gossip.ts';
 import { createStarNode, type StarNode } from './libp2p-node.ts';
 import { RelayLink } from './relay-link.ts';
+import { checkAddress, checkData, checkOwner, checkOwnKey, checkPrefix, checkPutOptions, checkReadKey } from './storage-args.ts';
+import { StorageLink } from './storage-link.ts';
 
 export interface StarDebug {
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
@@ -36,6 +39,14 @@ export interface StarDebug {
   verifyBench(genesis: unknown, blocks: Uint8Array[], batch: number): Promise<VerifyBenchResult>;
   /** publishes prepared chain messages on the chain topic, as bytes */
   publishChain(messages: Uint8Array[]): Promise<void>;
+  /** names of `owner`'s keys this Star holds in its own shard (hints not counted) */
+  storageHeld(owner: string): Promise<string[]>;
+  /** the accounts this Star's storage ring is made of, itself included */
+  storageMembers(): Promise<string[]>;
+  /** the signed bytes of every version of one key held here (what a storage Star sees) */
+  storageRaw(owner: string, key: string): Promise<Uint8Array[]>;
+  /** per peer: open `/starweave/store/1` streams and frames waiting to be written */
+  storageStreams(): Record<string, { streams: number; queued: number }>;
 }
 
 function unwrap<T>(r: Result<T>): T {
@@ -56,6 +67,8 @@ export class Star {
   private readonly gossip: AppGossip;
   private readonly chain: ChainLink;
   private readonly finality: FinalityLink;
+  private readonly storage: StorageLink;
+  private readonly held: HeldMessages;
   private readonly events: Emitter<StarEvents>;
   private readonly relayUrl: string;
   private chainStarted?: Promise<boolean>;
@@ -63,9 +76,24 @@ export class Star {
   private closed = false;
   private readonly onClosed: () => void;
 
-  private constructor(parts: { node: StarNode; worker: Worker; core: Remote<StarCoreApi>; chain: ChainLink; finality: FinalityLink; events: Emitter<StarEvents>; address: string; relayUrl: string; debug: boolean; onClosed: () => void }) {
+  private constructor(parts: {
+    node: StarNode;
+    worker: Worker;
+    core: Remote<StarCoreApi>;
+    chain: ChainLink;
+    finality: FinalityLink;
+    storage: StorageLink;
+    held: HeldMessages;
+    events: Emitter<StarEvents>;
+    address: string;
+    relayUrl: string;
+    debug: boolean;
+    onClosed: () => void;
+  }) {
     const { node, core, chain } = parts;
     this.finality = parts.finality;
+    this.storage = parts.storage;
+    this.held = parts.held;
     this.node = node;
     this.worker = parts.worker;
     this.core = core;
@@ -94,6 +122,10 @@ export class Star {
         publishChain: async (messages) => {
           for (const m of messages) this.chain.publish(CHAIN_TOPIC, m);
         },
+        storageHeld: async (owner) => unwrap(await this.core.storageHeld(owner)),
+        storageMembers: async () => unwrap(await this.core.storageMembers()),
+        storageRaw: async (owner, key) => unwrap(await this.core.storageRaw(owner, key)),
+        storageStreams: () => this.storage.lanesView(),
       };
     }
   }
@@ -104,7 +136,9 @@ export class Star {
     const node = await createStarNode();
     const chain = new ChainLink(node, core);
     const finality = new FinalityLink(node, core);
+    const storage = new StorageLink(node, core);
     const events = new Emitter<StarEvents>();
+    const held = new HeldMessages(events);
     let star: Star | undefined;
     const callbacks: CoreCallbacks = {
       publish: (topic, bytes) => chain.publish(topic, bytes),
@@ -112,6 +146,9 @@ export class Star {
       sync: (peerId) => chain.sync(peerId),
       transfer: (t) => events.emit('transfer', t),
       fraud: (address) => events.emit('fraud', { address }),
+      storeSend: (peerId, addrs, frames) => storage.send(peerId, addrs, frames),
+      message: (m) => held.deliver(m),
+      storage: (stats) => events.emit('storage', stats),
       lost: () => void star?.stop({ code: 'TAKEN_OVER', message: 'This account is now running in another tab of this browser, so this tab stopped. Reload this page to take it back here.' }),
     };
     const init = await core.init({ takeOver: opts.takeOver === true, debug: opts.debug === true }, proxy(callbacks));
@@ -120,7 +157,7 @@ export class Star {
       worker.terminate();
       throw new StarError(init.code, init.message);
     }
-    star = new Star({ node, worker, core, chain, finality, events, address: init.value.address, relayUrl: opts.relay, debug: opts.debug === true, onClosed: opts.onClosed });
+    star = new Star({ node, worker, core, chain, finality, storage, held, events, address: init.value.address, relayUrl: opts.relay, debug: opts.debug === true, onClosed: opts.onClosed });
     // without the relay the Star still starts; the chains start when the relay answers
     await star.ensureChain().catch((err: unknown) => console.warn('starweave: cannot start the chains yet', err));
     star.relay.start();
@@ -209,8 +246,77 @@ export class Star {
     return restored;
   }
 
+  // ---- storage shards and the inbox ---------------------------------------------------
+
+  /**
+   * Stores `value` under `key` in this account's namespace on N = 3 Stars; resolves once
+   * W = 2 of them acknowledged. With `opts.readers` the value is sealed in this Star's worker
+   * for those accounts (and this one) and the storage Stars hold ciphertext only.
+   */
+  async put(key: string, value: string | Uint8Array, opts?: PutOptions): Promise<void> {
+    this.assertOpen();
+    const k = checkOwnKey('put(key, value, opts?)', key);
+    const v = checkData('put(key, value, opts?)', value, 'value');
+    const o = checkPutOptions('put(key, value, opts?)', opts);
+    await this.chainReady();
+    unwrap(await this.core.storagePut(k, v, o, Date.now()));
+  }
+
+  /**
+   * The versions of `owner`'s key (this account's by default) that R = 2 Stars hold: none,
+   * one, or concurrent siblings (a later `put` by the owner supersedes them all).
+   */
+  async get(key: string, owner?: string): Promise<GetResult> {
+    this.assertOpen();
+    const k = checkReadKey('get(key, owner?)', key);
+    const o = checkOwner('get(key, owner?)', owner);
+    await this.chainReady();
+    return unwrap(await this.core.storageGet(k, o, Date.now()));
+  }
+
+  /** Deletes this account's key (a signed tombstone replaces every version). */
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    const k = checkOwnKey('delete(key)', key);
+    await this.chainReady();
+    unwrap(await this.core.storageDelete(k, Date.now()));
+  }
+
+  /** The key names of `owner` (this account by default) that start with `prefix`. */
+  async list(prefix: string, owner?: string): Promise<string[]> {
+    this.assertOpen();
+    const p = checkPrefix('list(prefix, owner?)', prefix);
+    const o = checkOwner('list(prefix, owner?)', owner);
+    await this.chainReady();
+    return unwrap(await this.core.storageList(p, o, Date.now()));
+  }
+
+  /**
+   * Puts a message into `to`'s inbox (stored by the Stars that hold its inbox keys);
+   * its Star delivers it as on('message') when it is online, at once or later.
+   */
+  async send(to: string, message: string | Uint8Array): Promise<{ id: string }> {
+    this.assertOpen();
+    const recipient = checkAddress('send(to, message)', to, '`to`');
+    const data = checkData('send(to, message)', message, 'message');
+    await this.chainReady();
+    return unwrap(await this.core.sendMessage(recipient, data, Date.now()));
+  }
+
+  /** What this Star holds for the network (its shard), and the browser's quota when known. */
+  async storageStats(): Promise<StorageStats> {
+    this.assertOpen();
+    return unwrap(await this.core.storageStats());
+  }
+
+  /**
+   * `on('message')`: a message is delivered once; those that arrived before the first
+   * handler are handed to it just after `on()` returns.
+   */
   on<K extends keyof StarEvents>(event: K, fn: (value: StarEvents[K]) => void): () => void {
-    return this.events.on(event, fn);
+    const off = this.events.on(event, fn);
+    if (event === 'message') this.held.release();
+    return off;
   }
 
   off<K extends keyof StarEvents>(event: K, fn: (value: StarEvents[K]) => void): void {
@@ -230,6 +336,7 @@ export class Star {
     this.dialer.stop();
     this.chain.stop();
     this.finality.stop();
+    this.storage.stop();
     // whatever fails while stopping, the Star still ends and says why
     await Promise.resolve(this.node.stop()).catch((err: unknown) => console.warn('starweave: libp2p did not stop cleanly', err));
     await this.core.close().catch(() => undefined);
@@ -245,6 +352,9 @@ export class Star {
       if (genesis === undefined) return false;
       unwrap(await this.core.startChain(genesis));
       await this.chain.start();
+      // storage membership follows the presence records the chain link gossips; a Star
+      // that cannot serve its shard still runs its chain
+      await this.storage.start().catch((err: unknown) => console.warn('starweave: cannot serve the storage protocol', err));
       if (await this.core.finalityEnabled()) this.finality.start();
       return true;
     })().then(
@@ -288,6 +398,7 @@ export class Star {
       void this.core.setGalaxies(this.relay.galaxies).catch(() => undefined);
       const peerId = info.peerId;
       const relayAddr = relayMultiaddr(info.url, peerId);
+      this.storage.relayConnected(peerId, relayAddr);
       void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId, relayAddr), (err: unknown) => console.warn('starweave: cannot start the chains', err));
     }
     this.emitStatus();

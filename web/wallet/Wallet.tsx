@@ -1,9 +1,10 @@
 /**
- * The wallet for a running Star: the account first (balance, send, history, backup), then
- * the Star as a network peer (relay, identity, peers) and the gossip feed.
+ * The wallet for a running Star: the account first (balance, send, history, inbox, backup),
+ * then the Star as a network peer (relay, identity, peers, the storage it keeps) and the
+ * gossip feed.
  */
 import { useEffect, useReducer, useState } from 'react';
-import type { GossipMessage, StarStatus } from '../../shared/api.ts';
+import type { GossipMessage, InboxMessage, StarStatus } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { AccountPanel } from './AccountPanel.tsx';
 import { BackupPanel } from './BackupPanel.tsx';
@@ -11,18 +12,22 @@ import { FraudNotice } from './FraudNotice.tsx';
 import { GossipFeed } from './GossipFeed.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { IdentityPanel } from './IdentityPanel.tsx';
+import { InboxPanel } from './InboxPanel.tsx';
 import { PeersPanel } from './PeersPanel.tsx';
 import { RelayBanner } from './RelayBanner.tsx';
 import { SendForm } from './SendForm.tsx';
+import { StoragePanel } from './StoragePanel.tsx';
 
 const FEED_TOPIC = 'lobby';
 const FEED_LIMIT = 200;
+const INBOX_LIMIT = 500;
 const STATUS_REFRESH_MS = 1000;
 
 export function Wallet({ star }: { star: Star }) {
   const [status, setStatus] = useState<StarStatus | null>(null);
   const [feed, setFeed] = useState<GossipMessage[]>([]);
   const [frauds, setFrauds] = useState<string[]>([]);
+  const [inbox, setInbox] = useState<InboxMessage[]>([]);
   // bumped on every transfer event (and after our own sends): balance and history reload
   const [refresh, bump] = useReducer((n: number) => n + 1, 0);
 
@@ -41,6 +46,8 @@ export function Wallet({ star }: { star: Star }) {
     const offStatus = star.on('status', (st) => !stopped && setStatus(st));
     const offTransfer = star.on('transfer', () => bump());
     const offFraud = star.on('fraud', ({ address }) => setFrauds((list) => (list.includes(address) ? list : [...list, address])));
+    // the Star holds messages that arrived before this subscription and hands them over now
+    const offMessage = star.on('message', (m) => setInbox((list) => (list.some((x) => x.id === m.id) ? list : [m, ...list].slice(0, INBOX_LIMIT))));
     const timer = setInterval(load, STATUS_REFRESH_MS);
     return () => {
       stopped = true;
@@ -49,6 +56,7 @@ export function Wallet({ star }: { star: Star }) {
       offStatus();
       offTransfer();
       offFraud();
+      offMessage();
     };
   }, [star]);
 
@@ -61,9 +69,11 @@ export function Wallet({ star }: { star: Star }) {
       <AccountPanel star={star} refresh={refresh} onFunded={() => bump()} />
       <SendForm star={star} onSent={() => bump()} />
       <HistoryPanel star={star} refresh={refresh} />
+      <InboxPanel star={star} messages={inbox} />
       <BackupPanel star={star} />
       <IdentityPanel peerId={star.peerId} status={status} />
       {status && <PeersPanel peers={status.peers} />}
+      <StoragePanel star={star} />
       <GossipFeed topic={FEED_TOPIC} feed={feed} onSend={(text) => star.publish(FEED_TOPIC, text)} />
     </>
   );

@@ -16,3 +16,21 @@ export function errorMessage(err: unknown): string {
   const message = (err as { message?: unknown } | null | undefined)?.message;
   return typeof message === 'string' && message !== '' ? message : String(err);
 }
+
+/** `12.3 KiB`: sizes for people (binary units, as browsers report quotas). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** A moment as the browser's locale writes it. */
+export function formatTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toLocaleString() : '—';
+}

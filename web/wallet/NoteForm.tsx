@@ -1,0 +1,63 @@
+import { useState, type FormEvent } from 'react';
+import type { Star } from '../star/connect.ts';
+import { Field } from './Field.tsx';
+import { shortAddress } from './format.ts';
+import { storageProblem } from './storage-advice.ts';
+import { checkNote } from './storage-check.ts';
+
+type Outcome = { ok: true; to: string } | { ok: false; message: string };
+
+/**
+ * Writes to an account's inbox: the address is checked here (a typo is caught before
+ * anything is signed), then the Star stores the note where the recipient will find it.
+ * Labels avoid the word "message": the gossip feed's input is labelled that.
+ */
+export function NoteForm(props: { star: Pick<Star, 'send'> }) {
+  const [to, setTo] = useState('');
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    const check = checkNote(to, text);
+    if (!check.ok) {
+      setOutcome(check);
+      return;
+    }
+    setBusy(true);
+    setOutcome(null);
+    props.star.send(check.to, check.text).then(
+      () => {
+        setBusy(false);
+        setOutcome({ ok: true, to: check.to });
+        setText('');
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setOutcome({ ok: false, message: storageProblem(err) });
+      },
+    );
+  };
+
+  return (
+    <form className="stack" aria-label="write to an inbox" onSubmit={submit} noValidate>
+      <h3>Write to an inbox</h3>
+      <Field label="To address" value={to} onChange={(e) => setTo(e.target.value)} placeholder="sw1…" autoComplete="off" spellCheck={false} />
+      <Field label="Text" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
+      <div>
+        <button type="submit" disabled={busy}>
+          Deliver
+        </button>
+        {busy && <span className="muted"> Signing and storing…</span>}
+      </div>
+      {outcome?.ok === true && <p role="status">Stored in the inbox of {shortAddress(outcome.to)}; it is delivered when that account is online.</p>}
+      {outcome?.ok === false && (
+        <p className="error" role="alert">
+          {outcome.message}
+        </p>
+      )}
+    </form>
+  );
+}
