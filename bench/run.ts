@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: runs the benchmarks, prints a table per benchmark and merges the numbers
- * into bench/results.json. Options: --only gossip|verify|finality, --tabs <n>, --messages <n>,
+ * into bench/results.json. Options: --only gossip|verify|finality|storage, --tabs <n>, --messages <n>,
  * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
- * --transfer-interval-ms <ms>, --galaxies <n>, --round-timeout-ms <ms> (the Galaxies').
+ * --transfer-interval-ms <ms>, --galaxies <n>, --round-timeout-ms <ms> (the Galaxies'),
+ * --storage-tabs <n>, --puts-per-tab <n>, --put-parallel <n>.
  */
 import { parseArgs } from 'node:util';
 import { benchFinality } from './finality.ts';
 import { benchGossip } from './gossip.ts';
 import { RESULTS_FILE, writeSection } from './stats.ts';
+import { benchStorage } from './storage.ts';
 import { benchVerify } from './verify.ts';
 
 const { values } = parseArgs({
@@ -23,10 +25,14 @@ const { values } = parseArgs({
     'transfer-interval-ms': { type: 'string', default: '300' },
     galaxies: { type: 'string', default: '1' },
     'round-timeout-ms': { type: 'string' },
+    'storage-tabs': { type: 'string', default: '8' },
+    'puts-per-tab': { type: 'string', default: '1000' },
+    'put-parallel': { type: 'string', default: '64' },
   },
 });
 
 const goals: Record<string, string> = { delivered_ratio: '= 1.0', p99_ms: '≤ 500', ratio: '≥ 0.8', long_tasks_over_50ms: '= 0' };
+const storageGoals: Record<string, string> = { put_p50_ms: '≤ 20', puts_per_s: '≥ 3000', failed_puts: '= 0', failed_gets: '= 0' };
 const finalityGoals: Record<string, string> = { p50_ms: '≤ 1000', p99_ms: '≤ 2500', finalised_ratio: '= 1.0' };
 
 function table(section: object, sectionGoals: Record<string, string> = goals): void {
@@ -60,6 +66,13 @@ if (!values.only || values.only === 'finality') {
   });
   writeSection('finality', finality);
   table(finality, finalityGoals);
+}
+
+if (!values.only || values.only === 'storage') {
+  console.log(`storage: ${values['storage-tabs']} tabs, ${values['puts-per-tab']} puts each, ${values['put-parallel']} in flight…`);
+  const storage = await benchStorage({ tabs: Number(values['storage-tabs']), sequential: 200, perTab: Number(values['puts-per-tab']), parallel: Number(values['put-parallel']) });
+  writeSection('storage', storage);
+  table(storage, storageGoals);
 }
 
 console.log(`results written to ${RESULTS_FILE}`);
