@@ -1,7 +1,8 @@
 /**
- * The storage shards' stream protocol between Stars, `/starweave/store/1`: one request per
- * stream, one response back (DESIGN.md, "Storage shards"). Every request carries a numeric
- * request id chosen by its sender; the response echoes it.
+ * The storage shards' stream protocol between Stars, `/starweave/store/1` (DESIGN.md,
+ * "Storage shards"): length-prefixed messages on one long-lived stream per pair of Stars
+ * (web/star/storage-link.ts), requests and responses in both directions. Every request
+ * carries a numeric request id chosen by its sender; the response echoes it.
  *
  *   put      records to store (a client write, an anti-entropy push, a re-replication
  *            transfer); `hint` names the intended member when this is a sloppy-quorum
