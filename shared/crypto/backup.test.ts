@@ -3,23 +3,12 @@ import assert from 'node:assert/strict';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64 } from '@scure/base';
 import { addressFromPublicKey } from '../chain/address.ts';
-import { StarError, type StarErrorCode } from '../errors.ts';
 import { addressFromPkcs8, openBackup, pkcs8FromSeed, sealBackup, seedFromPkcs8, type BackupFile } from './backup.ts';
 import { generatePkcs8 } from './signer.ts';
+import { rejectsWith } from '../test-assert.ts';
 
 const PASS = 'correct horse battery staple';
 const FAST = { iterations: 1000 };
-
-async function rejectsWith(promise: Promise<unknown>, code: StarErrorCode): Promise<StarError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof StarError, `expected a StarError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}, but it resolved`);
-}
 
 function edit(text: string, change: (file: BackupFile) => void): string {
   const file = JSON.parse(text) as BackupFile;

@@ -2,22 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts';
 import { toHex } from '../codec/hex.ts';
-import { StarError, type StarErrorCode } from '../errors.ts';
+import { StarError } from '../errors.ts';
 import { envelopeReaders, generateReaderKey, MAX_READERS, openValue, sealValue, type SealReader } from './sealed-value.ts';
+import { rejectsWith } from '../test-assert.ts';
 
 const text = new TextEncoder();
 const plain = text.encode('meet at the usual place, 7pm');
-
-async function rejectsWith(promise: Promise<unknown>, code: StarErrorCode): Promise<StarError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof StarError, `expected a StarError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
-}
 
 async function reader(id: string) {
   const key = await generateReaderKey();
