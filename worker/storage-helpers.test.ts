@@ -7,7 +7,7 @@ import { StarError } from '../shared/errors.ts';
 import { PenaltyBox } from './storage-penalties.ts';
 import { StorageMembers } from './storage-members.ts';
 import { isQuotaError } from './storage-quota.ts';
-import { decodeValue, encodeValue, VALUE_BYTES, VALUE_TEXT } from './storage-value.ts';
+import { decodeValue, encodeProposalValue, encodeValue, proposalOf, VALUE_BYTES, VALUE_TEXT } from './storage-value.ts';
 import { advanceClock } from './storage-service.ts';
 import { compareClocks } from '../shared/storage/vector-clock.ts';
 
@@ -39,11 +39,18 @@ describe('stored value encoding', () => {
     assert.equal(typeof decodeValue(encodeValue('hi')), 'string');
   });
 
+  it('marks a transfer proposal apart from a message', () => {
+    const halfBlock = Uint8Array.of(1, 2, 3);
+    assert.deepEqual(proposalOf(encodeProposalValue(halfBlock)), halfBlock);
+    assert.equal(proposalOf(encodeValue(halfBlock)), undefined);
+    assert.equal(proposalOf(encodeValue('text')), undefined);
+  });
+
   it('refuses what it cannot round-trip and bytes no Star writes', () => {
     assert.equal(code(() => encodeValue('\ud800 lone surrogate')), 'INVALID_ARGUMENT');
     assert.equal(code(() => encodeValue(42 as unknown as string)), 'INVALID_ARGUMENT');
     assert.equal(code(() => decodeValue(new Uint8Array(0))), 'MALFORMED');
-    assert.equal(code(() => decodeValue(new Uint8Array([2, 1, 2]))), 'MALFORMED');
+    assert.equal(code(() => decodeValue(new Uint8Array([3, 1, 2]))), 'MALFORMED');
     assert.equal(code(() => decodeValue(new Uint8Array([VALUE_TEXT, 0xff, 0xfe]))), 'MALFORMED');
   });
 });
