@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
+import { FormFailure, useFormAction } from './form-action.tsx';
 import { shortAddress } from './format.ts';
 import { storageProblem } from './storage-advice.ts';
 import { checkNote } from './storage-check.ts';
-
-type Outcome = { ok: true; to: string } | { ok: false; message: string };
 
 /**
  * Writes to an account's inbox: the address is checked here (a typo is caught before
@@ -15,31 +14,13 @@ type Outcome = { ok: true; to: string } | { ok: false; message: string };
 export function NoteForm(props: { star: Pick<Star, 'send'> }) {
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const check = checkNote(to, text);
-    if (!check.ok) {
-      setOutcome(check);
-      return;
-    }
-    setBusy(true);
-    setOutcome(null);
-    props.star.send(check.to, check.text).then(
-      () => {
-        setBusy(false);
-        setOutcome({ ok: true, to: check.to });
-        setText('');
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setOutcome({ ok: false, message: storageProblem(err) });
-      },
-    );
-  };
+  const { busy, outcome, run } = useFormAction<{ to: string }>(storageProblem);
+  const submit = (e: FormEvent) =>
+    run(e, checkNote(to, text), async (check) => {
+      await props.star.send(check.to, check.text);
+      setText('');
+      return { to: check.to };
+    });
 
   return (
     <form className="stack" aria-label="write to an inbox" onSubmit={submit} noValidate>
@@ -53,11 +34,7 @@ export function NoteForm(props: { star: Pick<Star, 'send'> }) {
         {busy && <span className="muted"> Signing and storing…</span>}
       </div>
       {outcome?.ok === true && <p role="status">Stored in the inbox of {shortAddress(outcome.to)}; it is delivered when that account is online.</p>}
-      {outcome?.ok === false && (
-        <p className="error" role="alert">
-          {outcome.message}
-        </p>
-      )}
+      <FormFailure outcome={outcome} />
     </form>
   );
 }

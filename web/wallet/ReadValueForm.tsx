@@ -2,40 +2,17 @@ import { useState, type FormEvent } from 'react';
 import type { GetResult } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
+import { FormFailure, useFormAction } from './form-action.tsx';
 import { formatTime, shortAddress } from './format.ts';
 import { storageProblem } from './storage-advice.ts';
 import { checkGet } from './storage-check.ts';
-
-type Outcome = { ok: true; result: GetResult } | { ok: false; message: string };
 
 /** Reads a key of this account, or of another account whose address is given. */
 export function ReadValueForm(props: { star: Pick<Star, 'get'> }) {
   const [owner, setOwner] = useState('');
   const [key, setKey] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const check = checkGet(owner, key);
-    if (!check.ok) {
-      setOutcome(check);
-      return;
-    }
-    setBusy(true);
-    setOutcome(null);
-    props.star.get(check.key, check.owner).then(
-      (result) => {
-        setBusy(false);
-        setOutcome({ ok: true, result });
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setOutcome({ ok: false, message: storageProblem(err) });
-      },
-    );
-  };
+  const { busy, outcome, run } = useFormAction<{ result: GetResult }>(storageProblem);
+  const submit = (e: FormEvent) => run(e, checkGet(owner, key), async (check) => ({ result: await props.star.get(check.key, check.owner) }));
 
   const result = outcome?.ok === true ? outcome.result : null;
   return (
@@ -66,11 +43,7 @@ export function ReadValueForm(props: { star: Pick<Star, 'get'> }) {
           </ul>
         </div>
       )}
-      {outcome?.ok === false && (
-        <p className="error" role="alert">
-          {outcome.message}
-        </p>
-      )}
+      <FormFailure outcome={outcome} />
     </form>
   );
 }

@@ -1,44 +1,25 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
+import { FormFailure, useFormAction } from './form-action.tsx';
 import { errorMessage } from './format.ts';
 import { checkSend } from './send-check.ts';
-
-type Outcome = { ok: true; id: string } | { ok: false; message: string };
 
 /** Sends coins: checks the address and amount here, then proposes the transfer. */
 export function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => void }) {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const check = checkSend(to, amount);
-    if (!check.ok) {
-      setOutcome(check);
-      return;
-    }
-    setBusy(true);
-    setOutcome(null);
-    props.star.transfer(check.to, check.amount, memo).then(
-      ({ id }) => {
-        setBusy(false);
-        setOutcome({ ok: true, id });
-        setTo('');
-        setAmount('');
-        setMemo('');
-        props.onSent();
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setOutcome({ ok: false, message: errorMessage(err) });
-      },
-    );
-  };
+  const { busy, outcome, run } = useFormAction<{ id: string }>(errorMessage);
+  const submit = (e: FormEvent) =>
+    run(e, checkSend(to, amount), async (check) => {
+      const { id } = await props.star.transfer(check.to, check.amount, memo);
+      setTo('');
+      setAmount('');
+      setMemo('');
+      props.onSent();
+      return { id };
+    });
 
   return (
     <section>
@@ -54,11 +35,7 @@ export function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => vo
           {busy && <span className="muted"> Signing and sending…</span>}
         </div>
         {outcome?.ok === true && <p role="status">Sent, id {outcome.id.slice(0, 12)}…</p>}
-        {outcome?.ok === false && (
-          <p className="error" role="alert">
-            {outcome.message}
-          </p>
-        )}
+        <FormFailure outcome={outcome} />
       </form>
     </section>
   );

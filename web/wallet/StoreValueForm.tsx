@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
+import { FormFailure, useFormAction } from './form-action.tsx';
 import { storageProblem } from './storage-advice.ts';
 import { checkPut } from './storage-check.ts';
-
-type Outcome = { ok: true; key: string; private: boolean } | { ok: false; message: string };
 
 /** Stores a text value under one of this account's keys, public or sealed for readers. */
 export function StoreValueForm(props: { star: Pick<Star, 'put'> }) {
@@ -12,31 +11,13 @@ export function StoreValueForm(props: { star: Pick<Star, 'put'> }) {
   const [value, setValue] = useState('');
   const [isPrivate, setPrivate] = useState(false);
   const [readers, setReaders] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const check = checkPut(key, value, isPrivate, readers);
-    if (!check.ok) {
-      setOutcome(check);
-      return;
-    }
-    setBusy(true);
-    setOutcome(null);
-    props.star.put(check.key, check.value, check.readers ? { readers: check.readers } : undefined).then(
-      () => {
-        setBusy(false);
-        setOutcome({ ok: true, key: check.key, private: check.readers !== undefined });
-        setValue('');
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setOutcome({ ok: false, message: storageProblem(err) });
-      },
-    );
-  };
+  const { busy, outcome, run } = useFormAction<{ key: string; private: boolean }>(storageProblem);
+  const submit = (e: FormEvent) =>
+    run(e, checkPut(key, value, isPrivate, readers), async (check) => {
+      await props.star.put(check.key, check.value, check.readers ? { readers: check.readers } : undefined);
+      setValue('');
+      return { key: check.key, private: check.readers !== undefined };
+    });
 
   return (
     <form className="stack" aria-label="store a value" onSubmit={submit} noValidate>
@@ -58,11 +39,7 @@ export function StoreValueForm(props: { star: Pick<Star, 'put'> }) {
           Stored “{outcome.key}”{outcome.private ? ', sealed for its readers' : ''}.
         </p>
       )}
-      {outcome?.ok === false && (
-        <p className="error" role="alert">
-          {outcome.message}
-        </p>
-      )}
+      <FormFailure outcome={outcome} />
     </form>
   );
 }
