@@ -41,9 +41,27 @@ export function errorReply(requestId: number, code: StarErrorCode, message: stri
   return { requestId, ok: false, error: { code, message } };
 }
 
-/** the members of the walk outside the preference list, in walk order */
-function fallbacksOf(ctx: NodeContext, keyId: string, key: StorageKey, pref: readonly MemberId[]): MemberId[] {
-  return ctx.placement.walk(keyId, key).filter((m) => !pref.includes(m));
+/**
+ * The stand-ins of an operation: the members of the ring walk outside the preference list,
+ * in walk order, each asked at most once (members asked directly count as asked).
+ */
+class Fallbacks {
+  readonly #walk: MemberId[];
+  #cursor = 0;
+  readonly tried = new Set<MemberId>();
+
+  constructor(ctx: NodeContext, keyId: string, key: StorageKey, pref: readonly MemberId[]) {
+    this.#walk = ctx.placement.walk(keyId, key).filter((m) => !pref.includes(m));
+  }
+
+  /** the next member of the walk not asked yet, if any is left */
+  next(): MemberId | undefined {
+    while (this.#cursor < this.#walk.length) {
+      const f = this.#walk[this.#cursor++]!;
+      if (!this.tried.has(f)) return f;
+    }
+    return undefined;
+  }
 }
 
 export class PutOp implements ClientOp {
@@ -51,9 +69,7 @@ export class PutOp implements ClientOp {
   readonly deadline: number;
   readonly #ctx: NodeContext;
   readonly #record: SignedRecord;
-  readonly #fallbacks: MemberId[];
-  #cursor = 0;
-  readonly #tried = new Set<MemberId>();
+  readonly #fallbacks: Fallbacks;
   #acks = 0;
   #outstanding = 0;
   #replied = false;
@@ -65,7 +81,7 @@ export class PutOp implements ClientOp {
     this.#record = record;
     this.deadline = now + ctx.timing.clientTimeoutMs;
     const pref = ctx.placement.preferenceList(keyId, key);
-    this.#fallbacks = fallbacksOf(ctx, keyId, key, pref);
+    this.#fallbacks = new Fallbacks(ctx, keyId, key, pref);
     for (const target of pref) this.#ask(target, null, out, now);
     this.#check(out);
   }
@@ -76,7 +92,7 @@ export class PutOp implements ClientOp {
 
   #ask(to: MemberId, hint: MemberId | null, out: Out, now: number): void {
     const ctx = this.#ctx;
-    this.#tried.add(to);
+    this.#fallbacks.tried.add(to);
     if (to === ctx.me) {
       if (hint === null) {
         ctx.storeOwn([this.#record], out);
@@ -102,12 +118,8 @@ export class PutOp implements ClientOp {
   /** a stand-in for `intended`: the next member of the walk not asked yet */
   #next(intended: MemberId, out: Out, now: number): void {
     if (this.#done) return;
-    while (this.#cursor < this.#fallbacks.length) {
-      const f = this.#fallbacks[this.#cursor++]!;
-      if (this.#tried.has(f)) continue;
-      this.#ask(f, intended, out, now);
-      return;
-    }
+    const f = this.#fallbacks.next();
+    if (f !== undefined) this.#ask(f, intended, out, now);
   }
 
   #check(out: Out): void {
@@ -148,9 +160,7 @@ export class GetOp implements ClientOp {
   readonly #ctx: NodeContext;
   readonly #keyId: string;
   readonly #pref: MemberId[];
-  readonly #fallbacks: MemberId[];
-  #cursor = 0;
-  readonly #tried = new Set<MemberId>();
+  readonly #fallbacks: Fallbacks;
   readonly #retried = new Set<MemberId>();
   readonly #seen: SignedRecord[] = [];
   /** digests each member of the preference list answered with (read repair) */
@@ -166,7 +176,7 @@ export class GetOp implements ClientOp {
     this.#keyId = keyId;
     this.deadline = now + ctx.timing.clientTimeoutMs;
     this.#pref = ctx.placement.preferenceList(keyId, key);
-    this.#fallbacks = fallbacksOf(ctx, keyId, key, this.#pref);
+    this.#fallbacks = new Fallbacks(ctx, keyId, key, this.#pref);
     for (const target of this.#pref) this.#ask(target, key, out, now);
     this.#check(out, now);
   }
@@ -177,7 +187,7 @@ export class GetOp implements ClientOp {
 
   #ask(to: MemberId, key: StorageKey, out: Out, now: number): void {
     const ctx = this.#ctx;
-    this.#tried.add(to);
+    this.#fallbacks.tried.add(to);
     if (to === ctx.me) {
       this.#answer(to, ctx.localVersions(this.#keyId));
       return;
@@ -219,12 +229,8 @@ export class GetOp implements ClientOp {
 
   #next(key: StorageKey, out: Out, now: number): void {
     if (this.#done) return;
-    while (this.#cursor < this.#fallbacks.length) {
-      const f = this.#fallbacks[this.#cursor++]!;
-      if (this.#tried.has(f)) continue;
-      this.#ask(f, key, out, now);
-      return;
-    }
+    const f = this.#fallbacks.next();
+    if (f !== undefined) this.#ask(f, key, out, now);
   }
 
   #winners(): SignedRecord[] {
