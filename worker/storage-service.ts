@@ -227,7 +227,7 @@ export class StorageService {
     const { clock } = await this.#nextClock(key, false, now);
     const payload = readers ? await sealValue(plain, readers) : plain;
     checkSize(payload.length, readers !== undefined);
-    await this.#write({ owner: this.#deps.signer.pk, name: key, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: payload, sealed: readers !== undefined, segmentsRoot: segmentsRootOf(payload) }, now);
+    await this.#write({ owner: this.#deps.signer.pk, name: key, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: payload, sealed: readers !== undefined, segmentsRoot: segmentsRootOf(payload) });
   }
 
   async get(key: string, owner: string | undefined, now: number): Promise<GetResult> {
@@ -235,7 +235,7 @@ export class StorageService {
     checkName(key, true);
     const ownerPk = owner === undefined ? this.#deps.signer.pk : publicKeyFromAddress(owner);
     const ownerHex = toHex(ownerPk);
-    const records = await this.#quorumGet(ownerHex, key, now);
+    const records = await this.#quorumGet(ownerHex, key);
     if (ownerHex === this.me) this.#noteClocks(keyIdOf({ owner: ownerHex, name: key }), records);
     // a tombstone sibling is a concurrent delete: the values beside it are still shown
     const versions: StoredValue[] = [];
@@ -252,7 +252,7 @@ export class StorageService {
     checkName(key);
     const { clock, live } = await this.#nextClock(key, true, now);
     if (!live) return;
-    await this.#write({ owner: this.#deps.signer.pk, name: key, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: null, sealed: false, segmentsRoot: segmentsRootOf(null) }, now);
+    await this.#write({ owner: this.#deps.signer.pk, name: key, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: null, sealed: false, segmentsRoot: segmentsRootOf(null) });
   }
 
   /** names with a live value under `prefix`; inbox keys only when the prefix asks for them */
@@ -260,7 +260,7 @@ export class StorageService {
     await this.#started();
     if (typeof prefix !== 'string' || utf8.encode(prefix).length > MAX_NAME_BYTES) throw new StarError('INVALID_ARGUMENT', `list(prefix): the prefix must be a string of at most ${MAX_NAME_BYTES} bytes`);
     const ownerHex = owner === undefined ? this.me : toHex(publicKeyFromAddress(owner));
-    const reply = await this.#request((id, t) => this.#core.clientList(id, ownerHex, prefix, t), now);
+    const reply = await this.#request((id, t) => this.#core.clientList(id, ownerHex, prefix, t));
     if (reply.op !== 'list') throw new StarError('MALFORMED', 'the storage core answered a list with something else');
     if (reply.partial) console.info(`starweave: list("${prefix}") is partial: some Stars did not answer in time`);
     return prefix.startsWith(INBOX_PREFIX) ? reply.names : reply.names.filter((n) => !n.startsWith(INBOX_PREFIX));
@@ -280,7 +280,7 @@ export class StorageService {
     const id = randomHex(16);
     // a fresh key: no earlier version to supersede
     const clock = incrementClock({}, this.#identity.deviceId);
-    await this.#write({ owner: toPk, name: inboxName(this.me, id), signer: this.#deps.signer.pk, clock, time: timeOf(now), value, sealed: readerKey !== undefined, segmentsRoot: segmentsRootOf(value) }, now);
+    await this.#write({ owner: toPk, name: inboxName(this.me, id), signer: this.#deps.signer.pk, clock, time: timeOf(now), value, sealed: readerKey !== undefined, segmentsRoot: segmentsRootOf(value) });
     return { id };
   }
 
@@ -295,7 +295,7 @@ export class StorageService {
     checkSize(value.length);
     const id = `tx-${toHex(sha256(halfBlock)).slice(0, 40)}`;
     const clock = advanceClock({}, this.#identity.deviceId, now);
-    await this.#write({ owner: receiver, name: inboxName(this.me, id), signer: this.#deps.signer.pk, clock, time: timeOf(now), value, sealed: false, segmentsRoot: segmentsRootOf(value) }, now);
+    await this.#write({ owner: receiver, name: inboxName(this.me, id), signer: this.#deps.signer.pk, clock, time: timeOf(now), value, sealed: false, segmentsRoot: segmentsRootOf(value) });
   }
 
   /** frames that arrived on store streams, from these peers (batched by the main thread); never throws */
@@ -558,7 +558,7 @@ export class StorageService {
    * put timed out). Queued operations start with the time they start at, so their
    * timeouts count from then.
    */
-  #request(start: (requestId: number, now: number) => StorageOutput[], _now: number): Promise<OkReply> {
+  #request(start: (requestId: number, now: number) => StorageOutput[]): Promise<OkReply> {
     this.#assertOpen();
     return new Promise<OkReply>((resolve, reject) => {
       this.#waiting.push({ start, resolve, reject });
@@ -612,15 +612,15 @@ export class StorageService {
     });
   }
 
-  async #quorumGet(owner: MemberId, name: string, now: number): Promise<SignedRecord[]> {
-    const reply = await this.#request((id, t) => this.#core.clientGet(id, { owner, name }, t), now);
+  async #quorumGet(owner: MemberId, name: string): Promise<SignedRecord[]> {
+    const reply = await this.#request((id, t) => this.#core.clientGet(id, { owner, name }, t));
     if (reply.op !== 'get') throw new StarError('MALFORMED', 'the storage core answered a get with something else');
     return reply.records;
   }
 
-  async #write(unsigned: UnsignedRecord, now: number): Promise<void> {
+  async #write(unsigned: UnsignedRecord): Promise<void> {
     const record = await signRecord(this.#deps.signer, unsigned);
-    await this.#request((id, t) => this.#core.clientPut(id, record, t), now);
+    await this.#request((id, t) => this.#core.clientPut(id, record, t));
   }
 
   /**
@@ -632,7 +632,7 @@ export class StorageService {
   async #nextClock(name: string, tombstone: boolean, now: number): Promise<{ clock: VectorClock; live: boolean }> {
     const keyId = keyIdOf({ owner: this.me, name });
     if (tombstone && this.#core.heldKey(keyId) === undefined && !this.#clocks.has(keyId)) {
-      this.#noteClocks(keyId, await this.#quorumGet(this.me, name, now));
+      this.#noteClocks(keyId, await this.#quorumGet(this.me, name));
     }
     // read after the await: a put of the same key meanwhile has moved the clock on
     const held = this.#core.heldKey(keyId)?.versions ?? [];
@@ -698,7 +698,7 @@ export class StorageService {
     const now = this.#clock();
     const held = this.#core.heldKey(keyIdOf({ owner: this.me, name: r.name }))?.versions ?? [];
     const clock = incrementClock(mergeClocks(r.clock, ...held.map((v) => v.clock)), this.#identity.deviceId);
-    await this.#write({ owner: this.#deps.signer.pk, name: r.name, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: null, sealed: false, segmentsRoot: segmentsRootOf(null) }, now);
+    await this.#write({ owner: this.#deps.signer.pk, name: r.name, signer: this.#deps.signer.pk, clock, time: timeOf(now), value: null, sealed: false, segmentsRoot: segmentsRootOf(null) });
   }
 
   #held(): Omit<StorageStats, 'quota'> {
