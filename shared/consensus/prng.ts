@@ -37,3 +37,8 @@ export function seededRng(seed: number): Rng {
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
   };
 }
+
+/** Uniform integer in [0, 2^48): two draws, for 48-bit ring positions. */
+export function below48(r: Rng): number {
+  return r.int(0, 0xffff) * 2 ** 32 + r.int(0, 0xffffffff);
+}

@@ -3,21 +3,15 @@ import { describe, it } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../codec/hex.ts';
 import { DEFAULT_SYNC_DEPTH, SyncTree, bucketOf, childIndices, diffEntries, diffTrees, differingNodes, inRange, type RingRange, type SyncEntry } from './merkle-sync.ts';
+import { below48, seededRng } from '../consensus/prng.ts';
 
 const SPACE = 2 ** 48;
 const text = new TextEncoder();
 
-/** seeded 48-bit positions (mulberry32 pairs) */
+/** seeded 48-bit positions and indices (the project's seeded generator) */
 function rng(seed: number) {
-  let s = seed >>> 0;
-  const u32 = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return { u32, position: () => u32() * 65536 + (u32() >>> 16), below: (n: number) => u32() % n };
+  const r = seededRng(seed);
+  return { position: () => below48(r), below: (n: number) => r.int(0, n - 1) };
 }
 
 const versionsOf = (label: string) => toHex(sha256(text.encode(label)));
@@ -103,7 +97,7 @@ describe('SyncTree', () => {
     it(`finds exactly the differing keys over ${name}`, () => {
       const r = rng(name.length * 7919);
       const depth = 8;
-      const inside = () => (range.from + (r.u32() * 65536 + (r.u32() >>> 16)) % (range.from === range.to ? SPACE : (range.to - range.from + SPACE) % SPACE)) % SPACE;
+      const inside = () => (range.from + r.position() % (range.from === range.to ? SPACE : (range.to - range.from + SPACE) % SPACE)) % SPACE;
       const base = Array.from({ length: 3000 }, (_, i) => entry(`key/${i}`, inside()));
       const mine = new Map(base.map((e) => [e.keyId, e]));
       const theirs = new Map(base.map((e) => [e.keyId, e]));

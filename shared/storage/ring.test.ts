@@ -4,6 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../codec/hex.ts';
 import { DEFAULT_VNODES_PER_UNIT, RING_SPACE, Ring, keyPosition, vnodeCount, vnodePositions } from './ring.ts';
 import type { RingMember, StorageKey } from './types.ts';
+import { below48, seededRng } from '../consensus/prng.ts';
 
 const text = new TextEncoder();
 /** a deterministic 32-byte hex id, like an account's public key */
@@ -11,17 +12,10 @@ const hexId = (label: string) => toHex(sha256(text.encode(label)));
 const equalMembers = (count: number, tag: string): RingMember[] => Array.from({ length: count }, (_, i) => ({ id: hexId(`${tag}/member/${i}`), capacity: 1 }));
 const storageKeys = (count: number): StorageKey[] => Array.from({ length: count }, (_, i) => ({ owner: hexId(`owner/${i % 97}`), name: `doc/${i}` }));
 
-/** seeded positions (mulberry32 pairs → 48 bits): cheap enough for the 400k-key counts */
+/** seeded 48-bit positions (the project's seeded generator): cheap enough for the 400k-key counts */
 function randomPositions(count: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return Array.from({ length: count }, () => next() * 65536 + (next() >>> 16));
+  const r = seededRng(seed);
+  return Array.from({ length: count }, () => below48(r));
 }
 
 function tally(ring: Ring, keys: readonly (StorageKey | number)[], n: number, primaryOnly: boolean): Map<string, number> {
