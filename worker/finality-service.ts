@@ -77,6 +77,8 @@ export interface FinalityDeps {
 export type { FinalityProofInfo };
 
 export interface FinalityStatus {
+  /** this Star's cluster in the round in progress (its key and the head's cluster count) */
+  cluster: number;
   /** the round in progress: the Blackhole head's height + 1 */
   round: number;
   /** the Blackhole head's height */
@@ -128,7 +130,6 @@ export class FinalityService {
     this.balances = new FinalBalances(deps.balances);
     this.core = new StarFinality({
       self: deps.signer.pk,
-      cluster: 0,
       genesis: genesisBlackhole(deps.network, deps.galaxies, deps.balances),
       galaxies: deps.galaxies,
       pending: () => this.pending(),
@@ -174,7 +175,7 @@ export class FinalityService {
   }
 
   status(): FinalityStatus {
-    return { round: this.core.round, finalHeight: this.core.height, final: this.balances.finalCount };
+    return { cluster: this.core.cluster, round: this.core.round, finalHeight: this.core.height, final: this.balances.finalCount };
   }
 
   stateOf(hash: string): FinalityState {
@@ -242,7 +243,7 @@ export class FinalityService {
       const valid = await this.verifyGroups(checks.map((c) => c.items));
       checks.forEach((c, k) => {
         const ok = valid[k]!;
-        const seats = this.core.facilitators(c.cert.checkpoint.round);
+        const seats = this.core.seatsOf(c.cert.checkpoint.round, c.cert.checkpoint.cluster);
         const quorum = seats ? certHasQuorum(c.cert, seats, ok) : ok.length > 0 && ok.every(Boolean);
         verdicts[c.i] = quorum ? 'accept' : 'reject';
         if (!quorum) return;

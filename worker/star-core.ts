@@ -166,7 +166,7 @@ export class StarCore {
   }
 
   finalityStatus(): FinalityStatus {
-    return this.finality?.status() ?? { round: 0, finalHeight: 0, final: 0 };
+    return this.finality?.status() ?? { cluster: 0, round: 0, finalHeight: 0, final: 0 };
   }
 
   syncRequest(): Uint8Array {

@@ -18,6 +18,10 @@ export interface GalaxyConfig {
   /** other Galaxies' HTTP base URLs, to catch up from */
   peers: string[];
   roundTimeoutMs: number;
+  /** the cluster policy (shared/finality/clusters.ts); every Galaxy of a network must use the same */
+  splitAbove: number;
+  mergeBelow: number;
+  splitAboveEntries: number;
   logLevel: LogLevel;
 }
 
@@ -30,6 +34,9 @@ const OPTIONS: Array<CliOption<keyof GalaxyConfig>> = [
   { flag: 'relay', env: 'GALAXY_RELAY_URL', default: 'http://127.0.0.1:8080', kind: 'url', key: 'relayUrl', help: "the relay's HTTP URL; the Galaxy reads /relay.json and joins its gossip over WebSockets" },
   { flag: 'peers', env: 'GALAXY_PEERS', default: '', kind: 'urls', key: 'peers', help: "other Galaxies' HTTP URLs (repeat the flag or separate with commas), to catch up from after a restart" },
   { flag: 'round-timeout-ms', env: 'GALAXY_ROUND_TIMEOUT_MS', default: '5000', kind: 'ms', key: 'roundTimeoutMs', help: 'propose an empty block when a round has no checkpoint after this long' },
+  { flag: 'split-above', env: 'GALAXY_SPLIT_ABOVE', default: '64', kind: 'int', key: 'splitAbove', help: 'a cluster with more Stars than this splits (every Galaxy of a network must use the same cluster flags)' },
+  { flag: 'merge-below', env: 'GALAXY_MERGE_BELOW', default: '16', kind: 'int', key: 'mergeBelow', help: 'clusters merge while one fewer would average under this many Stars (at most a third of --split-above)' },
+  { flag: 'split-above-entries', env: 'GALAXY_SPLIT_ABOVE_ENTRIES', default: '1024', kind: 'int', key: 'splitAboveEntries', help: 'a checkpoint covering more half-blocks than this splits its cluster' },
   { flag: 'log-level', env: 'LOG_LEVEL', default: 'info', kind: 'level', key: 'logLevel', help: 'trace | debug | info | warn | error | fatal | silent' },
 ];
 

@@ -5,6 +5,7 @@
  * Stops cleanly on SIGINT/SIGTERM; a file that is there but wrong stops it with a message
  * naming the file and what to do.
  */
+import { checkClusterPolicy, type ClusterPolicy } from '../../shared/finality/clusters.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { addressFromPublicKey } from '../../shared/chain/address.ts';
@@ -73,6 +74,13 @@ if (me === -1) {
   );
 }
 
+let clusterPolicy: ClusterPolicy;
+try {
+  clusterPolicy = checkClusterPolicy({ splitAbove: config.splitAbove, mergeBelow: config.mergeBelow, splitAboveEntries: config.splitAboveEntries });
+} catch (err) {
+  fail(`${(err as Error).message.replace(/^cluster policy/, 'the cluster flags')}: raise --split-above or lower --merge-below`);
+}
+
 let store: GalaxyStore;
 let core: GalaxyCore;
 try {
@@ -83,7 +91,7 @@ try {
 try {
   const stored = decodeStoredRows(store.all(), store.path);
   core = new GalaxyCore(
-    { network: genesis.network, galaxies: genesis.galaxies, me, balances: genesis.balances, verify: nobleVerify, roundTimeoutMs: config.roundTimeoutMs },
+    { network: genesis.network, galaxies: genesis.galaxies, me, balances: genesis.balances, verify: nobleVerify, roundTimeoutMs: config.roundTimeoutMs, clusterPolicy },
     stored,
   );
 } catch (err) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, it } from 'node:test';
 import { nextBlock, testAccount } from '../chain/test-signer.ts';
 import type { HalfBlock } from '../chain/half-block.ts';
@@ -7,6 +8,7 @@ import { toHex } from '../codec/hex.ts';
 import { blackholeHash, blackholeSigningBytes, finalityProofVerifyItems, verifyFinalityProof } from './blackhole.ts';
 import { checkpointHash, type CandidateBlock, type CheckpointCert } from './checkpoint.ts';
 import { certify, facilitatorKeys, GalaxyNet, hexes, NETWORK } from './finality-test-kit.ts';
+import { clusterOf, nextClusterCount } from './clusters.ts';
 import { CATCH_UP_AFTER_MS, decodeStoredBlackhole, encodeStoredBlackhole, GalaxyCore, type StoredBlackhole } from './galaxy-core.ts';
 import { candidate, nobleVerify } from './test-fixtures.ts';
 import { envelopeSigningBytes } from './wire.ts';
@@ -45,7 +47,7 @@ function prevOf(core: GalaxyCore): Uint8Array {
 
 function certFor(core: GalaxyCore, blocks: readonly CandidateBlock[], over: Partial<{ round: number; base: Uint8Array; prev: Uint8Array; signers: number[] }> = {}): CheckpointCert {
   return certify(
-    core.facilitators,
+    core.seatsOf(0),
     fk,
     { cluster: 0, round: over.round ?? core.height + 1, base: over.base ?? core.headHash, prev: over.prev ?? prevOf(core) },
     blocks,
@@ -66,7 +68,7 @@ describe('GalaxyCore', () => {
     const block = net.head;
     assert.deepEqual(hexes(block.body.roster), hexes(fk.map((k) => k.pk)).sort());
     assert.equal(block.body.checkpoints.length, 0);
-    assert.equal(net.cores[0]!.facilitators.length, 4);
+    assert.equal(net.cores[0]!.seatsOf(0).length, 4);
     assert.equal(block.sigs.length, 1);
     assert.ok(nobleVerify({ pk: net.galaxies[0]!, message: blackholeSigningBytes(blackholeHash(block.header)), sig: block.sigs[0]!.sig }));
   });
@@ -167,7 +169,7 @@ describe('GalaxyCore', () => {
     assert.deepEqual(again.account(alice.pk), core.account(alice.pk));
     assert.deepEqual(again.account(bob.pk), core.account(bob.pk));
     assert.deepEqual(again.proof(toHex(t.ca.hash)), core.proof(toHex(t.ca.hash)));
-    assert.deepEqual(hexes(again.facilitators as Uint8Array[]), hexes(core.facilitators as Uint8Array[]));
+    assert.deepEqual(hexes(again.seatsOf(0) as Uint8Array[]), hexes(core.seatsOf(0) as Uint8Array[]));
     // and it goes on from there
     const next = transfer(alice, bob, t.p, t.a, 1);
     const cert = certFor(again, [next.cp, next.ca]);
@@ -269,8 +271,35 @@ describe('GalaxyCore', () => {
     }
   });
 
+  it('raises the cluster count when the roster outgrows a cluster: the same block at every Galaxy and on replay, seats drawn per cluster', () => {
+    const net = new GalaxyNet(4, balances);
+    // presence keys only (never signing here): 70 distinct 32-byte keys
+    const stars = Array.from({ length: 70 }, (_, i) => sha256(Uint8Array.of(0x70, i)));
+    net.presence(stars, 0);
+    net.tick(0);
+    net.tick(1_000);
+    const core = net.cores[0]!;
+    assert.equal(core.height, 1);
+    assert.equal(core.head.header.clusterCount, clusterCountFor(stars), 'the policy, applied to the block roster');
+    assert.ok(core.clusterCount > 1);
+    for (const other of net.cores) assert.deepEqual(other.headHash, core.headHash, 'every Galaxy built the same block');
+    for (let c = 0; c < core.clusterCount; c++) {
+      const seats = core.seatsOf(c);
+      assert.equal(seats.length, 4);
+      for (const pk of seats) assert.equal(clusterOf(pk, core.clusterCount), c, `cluster ${c}'s seats are its members`);
+    }
+    const again = new GalaxyCore({ network: NETWORK, galaxies: net.galaxies, me: 1, balances, verify: nobleVerify }, [core.block(1)!]);
+    assert.deepEqual(again.headHash, core.headHash);
+    assert.deepEqual(hexes(again.seatsOf(1) as Uint8Array[]), hexes(core.seatsOf(1) as Uint8Array[]));
+  });
+
   it('decodeStoredBlackhole refuses what is not a stored block', () => {
     assert.equal(decodeStoredBlackhole(new Uint8Array([1, 2, 3])).ok, false);
     assert.equal(decodeStoredBlackhole(new Uint8Array(17 * 1024 * 1024)).ok, false);
   });
 });
+
+/** what the default policy makes of a first roster (block 1 measures it under one cluster) */
+function clusterCountFor(roster: Uint8Array[]): number {
+  return nextClusterCount(1, roster, []);
+}

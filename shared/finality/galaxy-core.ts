@@ -40,11 +40,12 @@ import {
   type FinalityProof,
 } from './blackhole.ts';
 import { certHasQuorum, certVerifyItems, checkpointHash, decodeCheckpointCert, encodeCheckpointCert, type CheckpointCert } from './checkpoint.ts';
+import { checkClusterPolicy, DEFAULT_CLUSTER_POLICY, nextClusterCount, type ClusterPolicy } from './clusters.ts';
 import { FACILITATORS_PER_ROUND } from './facilitators.ts';
 import { decodeGalaxyProposal, encodeGalaxyProposal } from './galaxy-proposal.ts';
 import { GalaxyLedger, type AccountState } from './galaxy-ledger.ts';
 import { merkleRoot } from './merkle.ts';
-import { advanceCheckpoints, certKey, certProblem, envelopesOf, prevCheckpoint, seatsAfter } from './round-support.ts';
+import { advanceCheckpoints, certKey, certProblem, clusterSeatsAfter, envelopesOf, prevCheckpoint } from './round-support.ts';
 import type { Envelope, UnsignedEnvelope } from './wire.ts';
 
 export type { AccountState } from './galaxy-ledger.ts';
@@ -72,7 +73,8 @@ export interface GalaxyOptions {
   emptyRosterMs?: number;
   /** seats per round: must be the same network-wide (StarFinalityOptions.facilitatorsPerRound) */
   facilitatorsPerRound?: number;
-  clusterCount?: number;
+  /** when clusters split and merge (clusters.ts); the same at every Galaxy */
+  clusterPolicy?: ClusterPolicy;
   presenceTtlMs?: number;
 }
 
@@ -122,14 +124,15 @@ export class GalaxyCore {
   /** rounds in a row that had seats but ended by timeout; each doubles the next timeout */
   #timeouts = 0;
   readonly #presenceTtlMs: number;
+  readonly #clusterPolicy: ClusterPolicy;
   readonly #chain: StoredBlackhole[];
   readonly #hashes: Uint8Array[];
   /** accepted half-block hash (hex) → height */
   readonly #finalAt = new Map<string, number>();
   #ledger: GalaxyLedger;
   #prevCheckpoints = new Map<number, Uint8Array>();
-  /** seats of the round after the head */
-  #seats: Uint8Array[] = [];
+  /** seats of the round after the head, by cluster */
+  #seats: Uint8Array[][] = [];
   /** cert validity against the current head (cleared with every block) */
   #certValid = new Map<string, string | undefined>();
   #cur!: Height;
@@ -154,7 +157,8 @@ export class GalaxyCore {
     this.#chain = [{ block: genesis, certs: [] }];
     this.#hashes = [blackholeHash(genesis.header)];
     this.#ledger = new GalaxyLedger(opts.balances);
-    this.#seats = seatsAfter(genesis, this.#hashes[0]!, this.#seatCount);
+    this.#clusterPolicy = checkClusterPolicy(opts.clusterPolicy ?? DEFAULT_CLUSTER_POLICY);
+    this.#seats = clusterSeatsAfter(genesis, this.#hashes[0]!, this.#seatCount);
     this.#startHeight(undefined);
     // our own database: signatures were checked before it was written; the replay still
     // proves the stored blocks rebuild exactly the state their headers commit to
@@ -180,9 +184,14 @@ export class GalaxyCore {
     return this.#hashes[this.#hashes.length - 1]!;
   }
 
-  /** the facilitators of the round in progress (height + 1) */
-  get facilitators(): readonly Uint8Array[] {
-    return this.#seats;
+  /** a cluster's facilitators in the round in progress (height + 1); none for a cluster that does not exist or has no roster Star */
+  seatsOf(cluster: number): readonly Uint8Array[] {
+    return this.#seats[cluster] ?? [];
+  }
+
+  /** clusters in the round in progress */
+  get clusterCount(): number {
+    return this.head.header.clusterCount;
   }
 
   block(height: number): StoredBlackhole | undefined {
@@ -277,7 +286,7 @@ export class GalaxyCore {
     const cur = this.#cur;
     if (!cur.agreement.proposed) {
       const since = now - cur.startedAt!;
-      const emptyRoster = this.#seats.length === 0 && this.#freshRoster(now).length > 0;
+      const emptyRoster = !this.#hasSeats() && this.#freshRoster(now).length > 0;
       if (since >= this.#roundTimeoutMs * 2 ** this.#timeouts || (emptyRoster && since >= this.#emptyRosterMs)) this.#propose(out, now);
     }
     if (this.#aheadSince !== undefined && now - this.#aheadSince >= CATCH_UP_AFTER_MS) this.#askFetch(out, now);
@@ -371,11 +380,12 @@ export class GalaxyCore {
       prevOf: (c) => prevCheckpoint(this.#prevCheckpoints, c),
     });
     if (problem === undefined) {
-      if (this.#seats.length === 0) problem = 'the round has no facilitators';
+      const seats = this.seatsOf(cert.checkpoint.cluster);
+      if (seats.length === 0) problem = `cluster ${cert.checkpoint.cluster} has no facilitators this round`;
       else {
-        const items = certVerifyItems(cert, this.#seats);
+        const items = certVerifyItems(cert, seats);
         const verdicts = items.map((item) => this.#opts.verify(item));
-        if (!certHasQuorum(cert, this.#seats, verdicts)) problem = 'no facilitator quorum';
+        if (!certHasQuorum(cert, seats, verdicts)) problem = 'no facilitator quorum';
       }
     }
     if (this.#certValid.size < 1024) this.#certValid.set(key, problem);
@@ -392,9 +402,18 @@ export class GalaxyCore {
     for (const [k, p] of this.#presence) if (now - p.at > this.#presenceTtlMs) this.#presence.delete(k);
   }
 
+  /** Proposes once it holds a cert from every cluster that has facilitators this round (a round without any waits for the timers). */
   #maybePropose(out: GalaxyOutputs, now: number): void {
-    const clusters = this.head.header.clusterCount;
-    if (this.#cur.certs.size >= clusters) this.#propose(out, now);
+    const seated = this.#seatedClusters();
+    if (seated > 0 && this.#cur.certs.size >= seated) this.#propose(out, now);
+  }
+
+  #seatedClusters(): number {
+    return this.#seats.filter((s) => s.length > 0).length;
+  }
+
+  #hasSeats(): boolean {
+    return this.#seatedClusters() > 0;
   }
 
   #propose(out: GalaxyOutputs, now: number): void {
@@ -429,12 +448,13 @@ export class GalaxyCore {
   #build(contributions: Contribution[]): StoredBlackhole {
     const proposals = contributions.map((c) => decodeGalaxyProposal(c.value)).flatMap((d) => (d.ok ? [d.value] : []));
     const clusters = this.head.header.clusterCount;
+    const seated = this.#seatedClusters();
     const chosen = new Map<number, CheckpointCert>();
     // proposals mostly carry the same certs: stop decoding once every cluster has one
     for (const p of proposals) {
-      if (chosen.size === clusters) break;
+      if (chosen.size === seated) break;
       for (const bytes of p.certs) {
-        if (chosen.size === clusters) break;
+        if (chosen.size === seated) break;
         const d = decodeCheckpointCert(bytes);
         if (!d.ok) continue;
         const cluster = d.value.checkpoint.cluster;
@@ -483,7 +503,12 @@ export class GalaxyCore {
       finalRoot: merkleRoot(accepted),
       stateRoot: this.#ledger.stateRoot(),
       reputationDigest: UNIFORM_REPUTATION_DIGEST.slice(),
-      clusterCount: this.#opts.clusterCount ?? 1,
+      clusterCount: nextClusterCount(
+        this.head.header.clusterCount,
+        roster,
+        checkpoints.map((c) => ({ cluster: c.cluster, entries: c.entries.length })),
+        this.#clusterPolicy,
+      ),
       seed: nextSeed(this.head.header.seed, checkpointsRoot, height),
       rosterRoot: merkleRoot(roster),
     };
@@ -540,7 +565,7 @@ export class GalaxyCore {
     this.#hashes.push(blackholeHash(entry.block.header));
     for (const a of entry.block.body.accepted) this.#finalAt.set(toHex(a), height);
     this.#prevCheckpoints = advanceCheckpoints(this.#prevCheckpoints, entry.block);
-    this.#seats = seatsAfter(entry.block, this.headHash, this.#seatCount);
+    this.#seats = clusterSeatsAfter(entry.block, this.headHash, this.#seatCount);
     this.#certValid = new Map();
   }
 
@@ -551,7 +576,7 @@ export class GalaxyCore {
     // do on a loaded network would cut every round and finalise nothing; one checkpoint
     // brings the timeout back down. It only times proposals: block content is unaffected.
     if (entry.block.body.checkpoints.length > 0) this.#timeouts = 0;
-    else if (this.#seats.length > 0) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
+    else if (this.#hasSeats()) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
     this.#append(entry);
     out.blocks.push(entry);
     this.#startHeight(now);

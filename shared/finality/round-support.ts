@@ -9,7 +9,8 @@ import { bytesEqual } from '../codec/cbor.ts';
 import { toHex } from '../codec/hex.ts';
 import type { RoundStep } from './agreement-round.ts';
 import type { BlackholeBlock } from './blackhole.ts';
-import { checkpointHash, MAX_CHECKPOINT_BLOCKS, type CheckpointCert } from './checkpoint.ts';
+import { blocksMatchEntries, checkpointHash, MAX_CHECKPOINT_BLOCKS, type CheckpointCert } from './checkpoint.ts';
+import { clusterOf, partitionRoster } from './clusters.ts';
 import { selectFacilitators } from './facilitators.ts';
 import { MAX_ENVELOPE_BYTES, MAX_ENVELOPE_ITEMS, type RoundMessage, type UnsignedEnvelope } from './wire.ts';
 
@@ -53,12 +54,20 @@ function approximateSize(m: RoundMessage): number {
 }
 
 /**
- * The facilitators of the round after `head` (whose hash is `headHash`). One cluster for
- * now: every cluster index below the header's clusterCount draws from the whole roster.
- * The seat count is a network constant (Stars and Galaxies must use the same one).
+ * Every cluster's facilitators for the round after `head` (whose hash is `headHash`), index =
+ * cluster id: each cluster draws its seats from the roster Stars in it (clusters.ts), keyed
+ * by the same block hash (the member sets are disjoint, so the draws stay independent). The
+ * seat count is a network constant (Stars and Galaxies must use the same one). A cluster
+ * with no roster Star has no seats that round.
  */
-export function seatsAfter(head: BlackholeBlock, headHash: Uint8Array, count: number): Uint8Array[] {
-  return selectFacilitators(headHash, head.body.roster, { count });
+export function clusterSeatsAfter(head: BlackholeBlock, headHash: Uint8Array, count: number): Uint8Array[][] {
+  return partitionRoster(head.body.roster, head.header.clusterCount).map((members) => selectFacilitators(headHash, members, { count }));
+}
+
+/** One cluster's facilitators for the round after `head` (see clusterSeatsAfter). */
+export function seatsAfter(head: BlackholeBlock, headHash: Uint8Array, count: number, cluster = 0): Uint8Array[] {
+  const members = head.header.clusterCount <= 1 ? head.body.roster : head.body.roster.filter((pk) => clusterOf(pk, head.header.clusterCount) === cluster);
+  return selectFacilitators(headHash, members, { count });
 }
 
 export interface CertExpectation {
@@ -79,6 +88,7 @@ export function certProblem(cert: CheckpointCert, expect: CertExpectation): stri
   if (!bytesEqual(c.prev, expect.prevOf(c.cluster))) return "prev is not the cluster's previous checkpoint";
   if (c.entries.length > MAX_CHECKPOINT_BLOCKS) return 'too many entries';
   if (cert.blocks.length !== c.entries.length) return 'blocks and entries differ in number';
+  if (blocksMatchEntries(cert)) return undefined;
   for (let i = 0; i < c.entries.length; i++) {
     const entry = c.entries[i]!;
     if (entry.length !== HASH_BYTES || !bytesEqual(sha256(cert.blocks[i]!), entry)) return `block ${i} does not hash to its entry`;

@@ -36,7 +36,7 @@ class Harness {
     this.outs = this.keys.map(() => []);
     const genesis = this.net.head;
     this.stars = this.keys.map(
-      (k, i) => new StarFinality({ self: k.pk, cluster: 0, genesis, galaxies: this.net.galaxies, pending: () => this.pending[i]!, idleProposeMs }),
+      (k, i) => new StarFinality({ self: k.pk, genesis, galaxies: this.net.galaxies, pending: () => this.pending[i]!, idleProposeMs }),
     );
     // block 1: the four facilitators are present (the observers are not)
     this.net.presence(

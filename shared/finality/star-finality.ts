@@ -18,7 +18,7 @@ import type { VerifyItem } from '../crypto/ed25519.ts';
 import type { Contribution } from '../consensus/subset.ts';
 import type { Fault } from '../consensus/types.ts';
 import { AgreementRound, type RoundStep } from './agreement-round.ts';
-import { blackholeHash, finalityProofFor, hasGalaxyQuorum, quorumVerifyItems, type BlackholeBlock, type FinalityProof } from './blackhole.ts';
+import { blackholeHash, bodyRootsProblem, finalityProofFor, hasGalaxyQuorum, quorumVerifyItems, type BlackholeBlock, type FinalityProof } from './blackhole.ts';
 import {
   certHasQuorum,
   certVerifyItems,
@@ -32,8 +32,8 @@ import {
   type Checkpoint,
   type CheckpointCert,
 } from './checkpoint.ts';
+import { clusterOf } from './clusters.ts';
 import { FACILITATORS_PER_ROUND } from './facilitators.ts';
-import { merkleRoot } from './merkle.ts';
 import { advanceCheckpoints, certProblem, envelopesOf, prevCheckpoint, seatsAfter } from './round-support.ts';
 import { envelopeSigningBytes, MAX_ENVELOPE_ITEMS, type Envelope, type UnsignedEnvelope } from './wire.ts';
 
@@ -51,7 +51,6 @@ export const EARLY_ROUNDS = 4;
 
 export interface StarFinalityOptions {
   self: Uint8Array;
-  cluster: number;
   genesis: BlackholeBlock;
   galaxies: Uint8Array[];
   /** this Star's non-final half-blocks that a seat may propose (oldest first) */
@@ -102,7 +101,12 @@ type Status = 'checkpointed' | 'final' | 'rejected';
 
 interface RoundState {
   round: number;
+  /** this Star's cluster this round (clusters.ts: its key and the head's cluster count) */
+  cluster: number;
+  /** its cluster's facilitators */
   seats: Uint8Array[];
+  /** other clusters' facilitators, computed when one of their certs arrives */
+  otherSeats: Map<number, Uint8Array[]>;
   /** our seat, -1 when we only validate and relay */
   me: number;
   agreement: AgreementRound | undefined;
@@ -170,9 +174,27 @@ export class StarFinality {
     return this.#cur.me >= 0;
   }
 
-  /** the seats of a round this Star can compute (the round after its head), else undefined */
+  /** this Star's cluster in the round in progress */
+  get cluster(): number {
+    return this.#cur.cluster;
+  }
+
+  /** the seats of this Star's cluster in a round it can compute (the round after its head), else undefined */
   facilitators(round: number): Uint8Array[] | undefined {
     return round === this.round ? this.#cur.seats : undefined;
+  }
+
+  /** any cluster's seats in a round this Star can compute, else undefined */
+  seatsOf(round: number, cluster: number): Uint8Array[] | undefined {
+    if (round !== this.round) return undefined;
+    const rs = this.#cur;
+    if (cluster === rs.cluster) return rs.seats;
+    let seats = rs.otherSeats.get(cluster);
+    if (seats === undefined) {
+      seats = cluster >= 0 && cluster < this.#head.header.clusterCount ? seatsAfter(this.#head, this.#headHash, this.#seatCount, cluster) : [];
+      rs.otherSeats.set(cluster, seats);
+    }
+    return seats;
   }
 
   /** the checkpoint this Star built for the round in progress, once the ACS decided (debugging, tests) */
@@ -220,7 +242,8 @@ export class StarFinality {
   checkEnvelope(env: Envelope): EnvelopeCheck {
     if (env?.kind !== 'round') return { kind: 'invalid', reason: 'not a round envelope' };
     if (!Number.isInteger(env.instance) || env.instance < 1) return { kind: 'invalid', reason: 'bad round' };
-    if (env.cluster !== this.#opts.cluster) return { kind: 'later' };
+    // another cluster's round traffic is not ours to judge (per-cluster topics keep most of it away)
+    if (env.cluster !== this.#cur.cluster) return { kind: 'later' };
     if (env.instance < this.round) return { kind: 'later' };
     if (env.instance > this.round) {
       this.#keepEarly(env);
@@ -241,7 +264,7 @@ export class StarFinality {
   acceptEnvelope(env: Envelope, verdicts: readonly boolean[], now: number): FinalityOutputs {
     const out = outputs();
     const rs = this.#cur;
-    if (env.instance !== rs.round || env.cluster !== this.#opts.cluster) return out;
+    if (env.instance !== rs.round || env.cluster !== rs.cluster) return out;
     const seat = rs.seats.findIndex((s) => bytesEqual(s, env.from));
     if (seat < 0) return out;
     if (verdicts[0] !== true) {
@@ -278,14 +301,15 @@ export class StarFinality {
       prevOf: (cl) => prevCheckpoint(this.#prevCheckpoints, cl),
     });
     if (problem !== undefined) return { kind: 'invalid', reason: problem };
-    if (this.#cur.seats.length === 0) return { kind: 'invalid', reason: 'the round has no facilitators' };
-    return { kind: 'verify', items: certVerifyItems(cert, this.#cur.seats) };
+    const seats = this.seatsOf(c.round, c.cluster)!;
+    if (seats.length === 0) return { kind: 'invalid', reason: `cluster ${c.cluster} has no facilitators in round ${c.round}` };
+    return { kind: 'verify', items: certVerifyItems(cert, seats) };
   }
 
   acceptCert(cert: CheckpointCert, verdicts: readonly boolean[]): FinalityOutputs {
     const out = outputs();
-    if (cert.checkpoint.round !== this.round) return out;
-    if (!certHasQuorum(cert, this.#cur.seats, verdicts)) return out;
+    const seats = this.seatsOf(cert.checkpoint.round, cert.checkpoint.cluster);
+    if (seats === undefined || !certHasQuorum(cert, seats, verdicts)) return out;
     this.#markCheckpointed(cert.checkpoint.entries, out);
     return out;
   }
@@ -331,10 +355,11 @@ export class StarFinality {
 
   #openRound(now: number | undefined): RoundState {
     const round = this.#head.header.height + 1;
-    const seats = seatsAfter(this.#head, this.#headHash, this.#seatCount);
+    const cluster = clusterOf(this.#opts.self, this.#head.header.clusterCount);
+    const seats = seatsAfter(this.#head, this.#headHash, this.#seatCount, cluster);
     const me = seats.findIndex((s) => bytesEqual(s, this.#opts.self));
     const agreement = me >= 0 ? new AgreementRound({ seats: seats.length, me, seed: this.#head.header.seed }) : undefined;
-    return { round, seats, me, agreement, learnedAt: now, certified: false };
+    return { round, cluster, seats, otherSeats: new Map(), me, agreement, learnedAt: now, certified: false };
   }
 
   /** Structure of a block that would extend our head (signatures apart). */
@@ -344,10 +369,7 @@ export class StarFinality {
     if (!bytesEqual(header.prev, this.#headHash)) return 'prev is not the hash of our head block';
     if (header.time < this.#head.header.time) return 'time goes backwards';
     if (!Number.isInteger(header.clusterCount) || header.clusterCount < 1) return 'bad cluster count';
-    if (!bytesEqual(merkleRoot(body.accepted), header.finalRoot)) return 'finalRoot does not match the accepted list';
-    if (!bytesEqual(merkleRoot(body.checkpoints.map(checkpointHash)), header.checkpointsRoot)) return 'checkpointsRoot does not match the checkpoints';
-    if (!bytesEqual(merkleRoot(body.roster), header.rosterRoot)) return 'rosterRoot does not match the roster';
-    return undefined;
+    return bodyRootsProblem(block);
   }
 
   #applyBlock(block: BlackholeBlock, out: FinalityOutputs, now: number): void {
@@ -423,12 +445,20 @@ export class StarFinality {
     this.#early.set(env.instance, list);
   }
 
-  /** Non-final half-blocks to propose, oldest first, at most MAX_PROPOSAL_BLOCKS. */
+  /**
+   * Non-final half-blocks of this cluster's accounts to propose, oldest first, at most
+   * MAX_PROPOSAL_BLOCKS. A block goes with its author: after a split or a merge, the
+   * author's new cluster proposes what is still open (the Galaxy ignores a block it has
+   * made final already, so nothing counts twice).
+   */
   #proposal(): CandidateBlock[] {
     const out: CandidateBlock[] = [];
+    const { cluster } = this.#cur;
+    const count = this.#head.header.clusterCount;
     for (const c of this.#opts.pending()) {
       const s = this.#status.get(toHex(c.hash))?.s;
       if (s === 'final' || s === 'rejected') continue;
+      if (clusterOf(c.block.pk, count) !== cluster) continue;
       out.push(c);
       if (out.length === MAX_PROPOSAL_BLOCKS) break;
     }
@@ -442,7 +472,7 @@ export class StarFinality {
   }
 
   #absorb(rs: RoundState, step: RoundStep, out: FinalityOutputs, now: number): void {
-    out.send.push(...envelopesOf('round', rs.round, this.#opts.cluster, this.#opts.self, step.messages));
+    out.send.push(...envelopesOf('round', rs.round, rs.cluster, this.#opts.self, step.messages));
     out.faults.push(...step.faults);
     if (step.decided !== undefined && rs.union === undefined) {
       rs.union = unionOf(step.decided);
@@ -463,10 +493,10 @@ export class StarFinality {
     const proposals = union.perContribution.map((idx) => idx.filter((i) => verdicts[i] === true).map((i) => union.blocks[i]!));
     const merged = mergeProposals(proposals);
     const value: Checkpoint = {
-      cluster: this.#opts.cluster,
+      cluster: rs.cluster,
       round: rs.round,
       base: this.#headHash,
-      prev: prevCheckpoint(this.#prevCheckpoints, this.#opts.cluster),
+      prev: prevCheckpoint(this.#prevCheckpoints, rs.cluster),
       entries: merged.map((c) => c.hash),
     };
     const hash = checkpointHash(value);

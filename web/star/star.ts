@@ -167,8 +167,8 @@ export class Star {
   async status(): Promise<StarStatus> {
     const relayInfo = this.relay.current;
     // before the chains start (or on a network without Galaxies) both stay 0
-    const { round, finalHeight } = this.closed ? { round: 0, finalHeight: 0 } : await this.core.finalityStatus().catch(() => ({ round: 0, finalHeight: 0 }));
-    return { relay: relayInfo.state, relayInfo, peers: this.peers(), cluster: 0, round, finalHeight };
+    const { cluster, round, finalHeight } = this.closed ? { cluster: 0, round: 0, finalHeight: 0 } : await this.core.finalityStatus().catch(() => ({ cluster: 0, round: 0, finalHeight: 0 }));
+    return { relay: relayInfo.state, relayInfo, peers: this.peers(), cluster, round, finalHeight };
   }
 
   async publish(topic: string, data: string | Uint8Array): Promise<void> {
