@@ -104,4 +104,74 @@ describe('chain engine', () => {
     assert.ok(r.transfers.every((t) => t.status === 'rejected'));
     assert.equal(engine.ledger.isBlocked(alice.pk), true);
   });
+
+  describe('another cluster\'s proposal (its sender\'s chain is not followed here)', () => {
+    // alice's first block pays carol; her second pays bob. Bob's Star never saw her chain.
+    const first = nextBlock(alice, undefined, { linkPk: carol.pk, amount: 10 });
+    const second = nextBlock(alice, first, { linkPk: bob.pk, amount: 30 });
+    const finalSet = new Set<string>();
+    const engineFor = (self: Uint8Array) => {
+      const engine = new ChainEngine(genesis(), self);
+      engine.finality = (id) => (finalSet.has(id) ? 'final' : 'open');
+      return engine;
+    };
+    const id = (b: HalfBlock) => toHex(sha256(encodeHalfBlock(b)));
+
+    it('waits while the proposal is not final, then countersigns once a Blackhole block makes it final', () => {
+      finalSet.clear();
+      const engine = engineFor(bob.pk);
+      const r = engine.ingest([incoming(second)], now);
+      assert.equal(r.missing, true, 'history missing: held');
+      assert.equal(r.toAgree.length, 0);
+      assert.equal(engine.noteFinal([], now).toAgree.length, 0);
+      finalSet.add(id(second));
+      const adopted = engine.noteFinal([id(second)], now);
+      assert.equal(adopted.toAgree.length, 1);
+      assert.deepEqual(adopted.transfers.map((t) => [t.direction, t.amount, t.status]), [['in', 30, 'pending']]);
+      const { report } = sign(bob, engine, engine.agree(adopted.toAgree[0]!, now));
+      assert.deepEqual(report.transfers.map((t) => t.status), ['agreed']);
+      assert.equal(engine.ledger.balance(bob.pk), 30);
+      assert.equal(engine.ledger.balance(alice.pk), 100, "the sender's balance here is untouched: its chain is not followed");
+    });
+
+    it("a cluster-mate takes the final proposal and then the receiver's agreement", () => {
+      finalSet.clear();
+      finalSet.add(id(second));
+      const mate = engineFor(carol.pk);
+      const agreement = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: second.seq, amount: 30 });
+      assert.equal(mate.ingest([incoming(agreement)], now).missing, true, 'agreement before its proposal: held');
+      const r = mate.ingest([incoming(second)], now);
+      assert.equal(r.verdict, 'accept');
+      assert.deepEqual(r.stored.map((e) => e.seq), [1], "the held agreement is stored once the proposal is adopted");
+      assert.equal(mate.ledger.agreementFor(alice.pk, second.seq)?.seq, 1);
+    });
+
+    it('never adopts a proposal that is not final, an agreement, or a twin of an adopted proposal', () => {
+      finalSet.clear();
+      const engine = engineFor(bob.pk);
+      assert.equal(engine.ingest([incoming(second)], now).missing, true);
+      const agreement = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 10 });
+      finalSet.add(id(agreement));
+      assert.equal(engine.ingest([incoming(agreement)], now).missing, true, 'an agreement is never adopted');
+      finalSet.add(id(second));
+      engine.noteFinal([id(second)], now);
+      const twin = nextBlock(alice, first, { linkPk: carol.pk, amount: 31 });
+      finalSet.add(id(twin));
+      assert.equal(engine.ledger.adoptFinal(twin, sha256(encodeHalfBlock(twin))), undefined, 'the slot is taken');
+    });
+
+    it("the sender's history arriving later (chain sync) is applied normally, without listing the proposal twice", () => {
+      finalSet.clear();
+      finalSet.add(id(second));
+      const engine = engineFor(bob.pk);
+      engine.ingest([incoming(second)], now);
+      assert.equal(engine.ledger.proposalsTo(bob.pk).length, 1);
+      const r = engine.ingest([incoming(first), incoming(second)], now);
+      assert.equal(r.verdict, 'accept');
+      assert.equal(engine.ledger.head(alice.pk).seq, 2, 'her chain now continues past the adopted block');
+      assert.equal(engine.ledger.proposalsTo(bob.pk).length, 1);
+      assert.equal(engine.ledger.balance(alice.pk), 60);
+    });
+  });
 });
+

@@ -83,6 +83,10 @@ export class ChainEngine {
       if (outcome.outcome === 'invalid') invalid = true;
       if (outcome.outcome === 'accepted') accepted = true;
       if (outcome.outcome === 'missing') {
+        if (this.adopt(item, report)) {
+          accepted = true;
+          continue;
+        }
         report.missing = true;
         if (this.orphans.size < MAX_ORPHANS) this.orphans.set(toHex(item.hash), item);
       }
@@ -90,6 +94,41 @@ export class ChainEngine {
     if (accepted) this.retryOrphans(now, report);
     report.verdict = invalid ? 'reject' : accepted ? 'accept' : 'ignore';
     return report;
+  }
+
+  /**
+   * Half-blocks that just became final (their hashes, hex): a proposal held as an orphan
+   * because its sender's chain is not followed here (another cluster) is adopted now, so
+   * its receiver can countersign it and the agreement can be judged.
+   */
+  noteFinal(ids: Iterable<string>, now: number): IngestReport {
+    const report: IngestReport = { outcomes: [], verdict: 'ignore', stored: [], missing: false, proofs: [], toAgree: [], transfers: [] };
+    let adopted = false;
+    for (const id of ids) {
+      const item = this.orphans.get(id);
+      if (item && this.adopt(item, report)) {
+        this.orphans.delete(id);
+        adopted = true;
+      }
+    }
+    if (adopted) this.retryOrphans(now, report);
+    return report;
+  }
+
+  /** A final proposal of a chain not followed here, kept by the ledger (Ledger.adoptFinal); false when it is not one. */
+  private adopt(item: IncomingBlock, report: IngestReport): boolean {
+    if (!item.signatureValid || item.block.linkSeq !== 0 || this.finality?.(toHex(item.hash)) !== 'final') return false;
+    const stored = this.ledger.adoptFinal(item.block, item.hash);
+    if (!stored) return false;
+    this.bytesByHash.set(stored.id, item.bytes);
+    if (bytesEqual(item.block.linkPk, this.self)) {
+      report.transfers.push(transferOf(this.ledger, stored, this.self, this.finality));
+      if (!this.agreeing.has(stored.id) && statusOf(this.ledger, stored, this.finality) === 'pending') {
+        this.agreeing.add(stored.id);
+        report.toAgree.push(stored);
+      }
+    }
+    return true;
   }
 
   /** Replays blocks this Star stored earlier (their signatures were checked before storing). */

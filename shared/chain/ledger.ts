@@ -63,6 +63,11 @@ export class Ledger {
   private readonly agreements = new Map<string, HalfBlock>();
   private readonly blocked = new Set<string>();
   private readonly genesis: Map<string, number>;
+  /**
+   * Final proposals of chains this ledger does not follow (another cluster's accounts),
+   * by (pk, seq): enough to judge their receivers' agreements without the senders' history.
+   */
+  private readonly adopted = new Map<string, StoredBlock>();
 
   /** `genesis`: starting balances by public key (hex), from the network's genesis file */
   constructor(genesis: Map<string, number> = new Map()) {
@@ -97,8 +102,10 @@ export class Ledger {
     return this.byHash.get(id);
   }
 
+  /** The block at (pk, seq): of a followed chain, or an adopted final proposal (adoptFinal). */
   block(pk: Uint8Array, seq: number): StoredBlock | undefined {
-    return this.blocks.get(key(pk, seq));
+    const k = key(pk, seq);
+    return this.blocks.get(k) ?? this.adopted.get(k);
   }
 
   /** The account's chain, oldest first. */
@@ -137,6 +144,10 @@ export class Ledger {
       if (bytesEqual(existing.hash, hash)) return { ok: false, rule: 'duplicate', reason: 'already have this block' };
       return this.fraud({ kind: 'double-block', a: existing.block, b: block }, 'two different blocks at one (pk, seq)');
     }
+    // an adopted final proposal whose chain this ledger now follows: applied like any
+    // block below (the account moves on), without listing the proposal twice
+    const adopted = this.adopted.get(blockKey);
+    if (adopted && !bytesEqual(adopted.hash, hash)) return this.fraud({ kind: 'double-block', a: adopted.block, b: block }, 'two different blocks at one (pk, seq)');
 
     const account = this.accounts.get(id) ?? { seq: 0, hash: ZERO_HASH, time: 0, balance: this.genesis.get(id) ?? 0 };
     if (block.seq !== account.seq + 1) return { ok: false, rule: 'missing', reason: `seq ${block.seq} arrived before seq ${account.seq + 1}: history missing` };
@@ -157,7 +168,7 @@ export class Ledger {
       delta = -amount;
     } else {
       const proposalKey = key(block.linkPk, block.linkSeq);
-      const proposal = this.blocks.get(proposalKey)?.block;
+      const proposal = (this.blocks.get(proposalKey) ?? this.adopted.get(proposalKey))?.block;
       if (!proposal) return { ok: false, rule: 'missing', reason: 'the proposal this agreement names has not arrived yet' };
       if (proposal.linkSeq !== 0 || !bytesEqual(proposal.linkPk, block.pk)) {
         return { ok: false, rule: 'link', reason: 'the named block is not a proposal to this account' };
@@ -172,7 +183,12 @@ export class Ledger {
     const stored = { block, hash, id: hex(hash), author: id };
     this.blocks.set(blockKey, stored);
     this.byHash.set(stored.id, stored);
-    if (block.linkSeq === 0) {
+    if (adopted) {
+      this.adopted.delete(blockKey);
+      const list = this.incoming.get(hex(block.linkPk));
+      const at = list?.indexOf(adopted) ?? -1;
+      if (list && at >= 0) list[at] = stored;
+    } else if (block.linkSeq === 0) {
       const to = hex(block.linkPk);
       const list = this.incoming.get(to);
       if (list) list.push(stored);
@@ -180,6 +196,29 @@ export class Ledger {
     }
     this.accounts.set(id, { seq: block.seq, hash, time: block.time, balance: account.balance + delta });
     return { ok: true, hash, stored };
+  }
+
+  /**
+   * A proposal the network has made final (a verified Blackhole block lists `hash`), from a
+   * chain this ledger does not follow: another cluster's account paying someone here. It is
+   * kept without its author's history, so its receiver may countersign it and that
+   * agreement can be judged; the author's balance and head are not touched. The caller has
+   * checked the signature and the finality. Undefined when it is not a proposal, or the
+   * ledger holds that slot already.
+   */
+  adoptFinal(block: HalfBlock, hash: Uint8Array): StoredBlock | undefined {
+    if (block.linkSeq !== 0) return undefined;
+    const id = hex(block.pk);
+    const blockKey = `${id}:${block.seq}`;
+    if (this.blocks.has(blockKey) || this.adopted.has(blockKey)) return undefined;
+    const stored = { block, hash, id: hex(hash), author: id };
+    this.adopted.set(blockKey, stored);
+    this.byHash.set(stored.id, stored);
+    const to = hex(block.linkPk);
+    const list = this.incoming.get(to);
+    if (list) list.push(stored);
+    else this.incoming.set(to, [stored]);
+    return stored;
   }
 
   /**
