@@ -248,14 +248,33 @@ function parseBody(value: unknown, header: BlackholeHeader): BlackholeBody {
   return { checkpoints, accepted, rejected, roster };
 }
 
+/**
+ * Blocks that came out of decodeBlackhole, whose body is known to match the header's roots.
+ * Decoded blocks are never changed, so a Star need not recompute the roots (and the
+ * simulator's Stars share one decoded block).
+ */
+const rootsChecked = new WeakSet<BlackholeBlock>();
+
 /** Shape, limits, and that the body matches the header's roots; signatures are checked apart. */
 export function decodeBlackhole(bytes: Uint8Array): Decoded<BlackholeBlock> {
-  return decodeWith(bytes, MAX_BLACKHOLE_BYTES, 'blackhole block', (value) => {
+  const d = decodeWith(bytes, MAX_BLACKHOLE_BYTES, 'blackhole block', (value) => {
     const r = record(value, ['body', 'header', 'sigs', 'v'], 'block');
     version(r, 'block');
     const header = parseHeader(r.header);
     return { header, body: parseBody(r.body, header), sigs: parseSigs(r.sigs, 'block sigs') };
   });
+  if (d.ok) rootsChecked.add(d.value);
+  return d;
+}
+
+/** Which of the header's roots the body does not match; undefined when all do. */
+export function bodyRootsProblem(block: BlackholeBlock): string | undefined {
+  if (rootsChecked.has(block)) return undefined;
+  const { header, body } = block;
+  if (!bytesEqual(merkleRoot(body.accepted), header.finalRoot)) return 'finalRoot does not match the accepted list';
+  if (!bytesEqual(merkleRoot(body.checkpoints.map(checkpointHash)), header.checkpointsRoot)) return 'checkpointsRoot does not match the checkpoints';
+  if (!bytesEqual(merkleRoot(body.roster), header.rosterRoot)) return 'rosterRoot does not match the roster';
+  return undefined;
 }
 
 function headerVerifyItems(header: BlackholeHeader, sigs: BlackholeBlock['sigs'], galaxies: readonly Uint8Array[]): VerifyItem[] {

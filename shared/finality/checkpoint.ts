@@ -69,8 +69,20 @@ export interface CandidateBlock {
   hash: Uint8Array;
 }
 
+/** Checkpoints are never changed once made or decoded: each one's hash is kept with it. */
+const hashOf = new WeakMap<Checkpoint, Uint8Array>();
+
 /** sha256 of the canonical {v, cluster, round, base, prev, entriesRoot, count}. */
 export function checkpointHash(c: Checkpoint): Uint8Array {
+  let hash = hashOf.get(c);
+  if (hash === undefined) {
+    hash = hashCheckpoint(c);
+    hashOf.set(c, hash);
+  }
+  return hash;
+}
+
+function hashCheckpoint(c: Checkpoint): Uint8Array {
   return sha256(
     encodeCanonical({
       v: FORMAT_VERSION,
@@ -181,7 +193,7 @@ export function encodeCheckpointCert(cert: CheckpointCert): Uint8Array {
  * (pk hex, seq)), which no honest quorum can have signed otherwise.
  */
 export function decodeCheckpointCert(bytes: Uint8Array): Decoded<CheckpointCert> {
-  return decodeWith(bytes, MAX_CERT_BYTES, 'checkpoint cert', (value) => {
+  const d = decodeWith(bytes, MAX_CERT_BYTES, 'checkpoint cert', (value) => {
     const r = record(value, ['blocks', 'checkpoint', 'sigs', 'v'], 'cert');
     version(r, 'cert');
     const checkpoint = parseCheckpoint(r.checkpoint, 'checkpoint');
@@ -198,6 +210,16 @@ export function decodeCheckpointCert(bytes: Uint8Array): Decoded<CheckpointCert>
     });
     return { checkpoint, blocks, sigs: parseSigs(r.sigs, 'cert sigs') };
   });
+  if (d.ok) blocksChecked.add(d.value);
+  return d;
+}
+
+/** Certs from decodeCheckpointCert: their blocks were checked against their entries, and certs are never changed. */
+const blocksChecked = new WeakSet<CheckpointCert>();
+
+/** Whether decodeCheckpointCert already checked that every block hashes to its entry. */
+export function blocksMatchEntries(cert: CheckpointCert): boolean {
+  return blocksChecked.has(cert);
 }
 
 /** The facilitator signatures to verify against the round's facilitator list (seats out of range are skipped). */

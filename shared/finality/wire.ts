@@ -94,8 +94,20 @@ function unsignedToCbor(e: UnsignedEnvelope): { [key: string]: CborValue } {
   };
 }
 
+/**
+ * Envelopes are never changed once made or decoded, so their signing bytes are kept per
+ * envelope object: an envelope is checked by the core and, in the simulator, one decoded
+ * envelope is judged by every member of a cluster.
+ */
+const signingBytesOf = new WeakMap<UnsignedEnvelope, Uint8Array>();
+
 export function envelopeSigningBytes(e: UnsignedEnvelope): Uint8Array {
-  return domain(ENVELOPE_DOMAIN, encodeCanonical(unsignedToCbor(e)));
+  let bytes = signingBytesOf.get(e);
+  if (bytes === undefined) {
+    bytes = domain(ENVELOPE_DOMAIN, encodeCanonical(unsignedToCbor(e)));
+    signingBytesOf.set(e, bytes);
+  }
+  return bytes;
 }
 
 export function encodeEnvelope(e: Envelope): Uint8Array {
