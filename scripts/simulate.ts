@@ -36,13 +36,30 @@
  *
  *   npm run simulate -- --storage --stars 200 --churn 0.33 --keys 200 --seeds 3 --loss 0.1 --latency-ms 5-50
  *
+ * Scale mode (`--stars` without --finality or --storage, e.g. `--stars 1000` or
+ * `--stars 100,300,1000`): the finality cores with clusters (`shared/finality/clusters.ts`)
+ * for that many Stars and 4 Galaxies, each Star sending `--rate` transfers per second to
+ * random others for `--seconds` (simulated), latency `--latency-ms` (default here 20-80),
+ * and each Star a simulated CPU that spends `--cpu-ms` on every message it handles (default
+ * 0.5 ms: a tab takes in about 1,600–2,000 half-blocks/s over gossip, `npm run bench`
+ * ingest). The run goes on until every transfer is final. One row per Star count: clusters
+ * (last block, and the most any block had), finalised transfers per second (all transfers
+ * over the span from the first submit to the last final), submit → final latency,
+ * messages and bytes each Star received per round, and how many transfers crossed
+ * clusters. `--control` adds a row at the largest count with splitting switched off (one
+ * cluster). The rows go to bench/results.json → "simulate". Exits non-zero on a safety
+ * violation or a transfer that never became final.
+ *
+ *   npm run simulate -- --stars 100,300,1000 --rate 0.5 --seconds 20 --control
+ *
  * Defaults in this mode: 200 Stars, churn 0.33, 200 keys, 3 seeds. Exits non-zero on a lost
  * write or when some key is not back on exactly its N = 3 replicas after settling.
  */
 import { parseArgs } from 'node:util';
-import { percentile } from '../bench/stats.ts';
+import { percentile, RESULTS_FILE, writeSection } from '../bench/stats.ts';
 import { range, simulateAcs, type Behaviour } from '../shared/consensus/simulator.ts';
 import { maxFaulty } from '../shared/consensus/types.ts';
+import type { ClusterPolicy } from '../shared/finality/clusters.ts';
 import { simulateFinality } from '../shared/finality/finality-simulator.ts';
 import { simulateStorage } from '../shared/storage/storage-simulator.ts';
 
@@ -66,6 +83,10 @@ const { values } = parseArgs({
     storage: { type: 'boolean', default: false },
     churn: { type: 'string', default: '0.33' },
     keys: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '0.5' },
+    seconds: { type: 'string', default: '20' },
+    'cpu-ms': { type: 'string', default: '0.5' },
+    control: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -76,6 +97,7 @@ if (values.help) {
   console.log('                    [--faulty-stars 1] [--faulty-galaxies 1] [--seeds 3] [--loss 0.1] [--latency-ms 5-50]');
   console.log('                    [--signatures fake|real] [--transfer-every-ms 150]');
   console.log('npm run simulate -- --storage [--stars 200] [--churn 0.33] [--keys 200] [--seeds 3] [--loss 0.1] [--latency-ms 5-50]');
+  console.log('npm run simulate -- --stars 100,300,1000 [--rate 0.5] [--seconds 20] [--cpu-ms 0.5] [--latency-ms 20-80] [--loss 0] [--control]');
   process.exit(0);
 }
 
@@ -87,15 +109,22 @@ const sizes = values.n.split(',').map(Number);
 if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 64)) fail(`--n ${values.n}: give facilitator counts from 1 to 64, e.g. 4,7`);
 const behaviours = values.faulty.split(',') as Behaviour[];
 if (!behaviours.every((b) => BEHAVIOURS.includes(b))) fail(`--faulty ${values.faulty}: use ${BEHAVIOURS.join(', ')}`);
-const seeds = Number(values.seeds ?? (values.finality || values.storage ? '3' : '20'));
-const loss = Number(values.loss);
-const latency = values['latency-ms'].split('-').map(Number) as [number, number];
+const given = (name: string): boolean => process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const scale = given('stars') && !values.finality && !values.storage;
+const seeds = Number(values.seeds ?? (values.finality || values.storage ? '3' : scale ? '1' : '20'));
+const loss = Number(scale && !given('loss') ? '0' : values.loss);
+const latency = (scale && !given('latency-ms') ? '20-80' : values['latency-ms']).split('-').map(Number) as [number, number];
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds ${values.seeds}: a whole number ≥ 1`);
 if (!(loss >= 0 && loss < 1)) fail(`--loss ${values.loss}: a probability from 0 to below 1`);
 if (latency.length !== 2 || !latency.every((x) => Number.isFinite(x) && x >= 0) || latency[0] > latency[1]) fail(`--latency-ms ${values['latency-ms']}: a range like 5-50`);
 
 if (values.finality) {
   runFinality();
+  process.exit(0);
+}
+
+if (scale) {
+  runScale();
   process.exit(0);
 }
 
@@ -210,7 +239,6 @@ function runFinality(): void {
 /** Storage mode: one row per seed. */
 function runStorage(): void {
   // --stars defaults to 16 for the finality mode; this mode's default is 200
-  const given = (name: string): boolean => process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   const stars = Number(given('stars') ? values.stars : '200');
   const keys = Number(values.keys);
   const churn = Number(values.churn);
@@ -242,4 +270,91 @@ function runStorage(): void {
   }
   console.table(table);
   if (bad) process.exit(1);
+}
+
+/** Scale mode: one row per Star count (and the one-cluster control), written to bench/results.json → "simulate". */
+function runScale(): void {
+  const counts = values.stars.split(',').map(Number);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 8 && n <= 5_000)) fail(`--stars ${values.stars}: Star counts from 8 to 5000, e.g. 100,300,1000`);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const cpuMs = Number(values['cpu-ms']);
+  if (!(rate > 0 && rate <= 100)) fail(`--rate ${values.rate}: transfers per Star per second, above 0`);
+  if (!(seconds > 0 && seconds <= 3_600)) fail(`--seconds ${values.seconds}: simulated seconds of transfers`);
+  if (!(cpuMs >= 0 && cpuMs <= 100)) fail(`--cpu-ms ${values['cpu-ms']}: simulated CPU per message, in ms`);
+  const runs: Array<{ stars: number; policy?: ClusterPolicy; label: string }> = counts.map((stars) => ({ stars, label: 'clusters' }));
+  // one cluster: nothing splits (the merge threshold must stay a third of the split one)
+  if (values.control) runs.push({ stars: Math.max(...counts), policy: { splitAbove: 1_000_000, mergeBelow: 1, splitAboveEntries: 1_000_000 }, label: 'one cluster (control)' });
+  const rows: ScaleRow[] = [];
+  let bad = false;
+  for (const run of runs) {
+    const started = Date.now();
+    const fromMs = 3_000;
+    const r = simulateFinality({
+      stars: run.stars,
+      galaxies: 4,
+      seed: 1,
+      rounds: 3,
+      signatures: 'fake',
+      latency,
+      loss,
+      transfersPerStarPerSecond: rate,
+      transfersFromMs: fromMs,
+      transfersUntilMs: fromMs + seconds * 1_000,
+      settle: true,
+      cpuMsPerMessage: cpuMs,
+      idleProposeMs: 500,
+      roundTimeoutMs: 3_000,
+      emptyRosterMs: 500,
+      clusterPolicy: run.policy,
+      maxTimeMs: fromMs + seconds * 1_000 + 120_000,
+    });
+    if (!r.safety.ok || r.unfinal > 0 || r.stalled) bad = true;
+    for (const v of r.safety.violations) console.error(`${run.stars} Stars: ${v}`);
+    const span = (r.lastFinalAt ?? 0) - (r.firstSubmitAt ?? 0);
+    rows.push({
+      stars: run.stars,
+      mode: run.label,
+      clusters: r.clusters,
+      max_clusters: r.maxClusters,
+      transfers_per_s: span > 0 ? Math.round((r.transfers.final / span) * 1_000) : 0,
+      offered_per_s: Math.round(rate * run.stars),
+      final: r.transfers.final,
+      unfinal: r.unfinal,
+      p50_ms: Math.round(percentile(r.latencies, 50)),
+      p99_ms: Math.round(percentile(r.latencies, 99)),
+      round_p50_ms: Math.round(percentile(r.roundMs, 50)),
+      msgs_per_star_round: Math.round(r.receivedPerStarRound * 10) / 10,
+      kib_per_star_round: Math.round((r.bytesPerStarRound / 1024) * 10) / 10,
+      cross_cluster: r.crossClusterFinal,
+      moves: r.moves,
+      safety: r.safety.ok ? 'ok' : 'VIOLATED',
+      wall_s: Math.round((Date.now() - started) / 100) / 10,
+    });
+    console.table([rows[rows.length - 1]]);
+  }
+  console.table(rows);
+  writeSection('simulate', rows);
+  console.log(`rows written to ${RESULTS_FILE} → "simulate"`);
+  if (bad) process.exit(1);
+}
+
+interface ScaleRow {
+  stars: number;
+  mode: string;
+  clusters: number;
+  max_clusters: number;
+  transfers_per_s: number;
+  offered_per_s: number;
+  final: number;
+  unfinal: number;
+  p50_ms: number;
+  p99_ms: number;
+  round_p50_ms: number;
+  msgs_per_star_round: number;
+  kib_per_star_round: number;
+  cross_cluster: number;
+  moves: number;
+  safety: string;
+  wall_s: number;
 }

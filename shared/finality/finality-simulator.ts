@@ -15,6 +15,19 @@
  * wire codecs once per publish (encode, decode), so what parties handle is what the wire
  * carries.
  *
+ * Clusters (clusters.ts): round envelopes, half-blocks and checkpoint certificates go to the
+ * members of one cluster (per-cluster topics; Galaxies take every cluster's certificates),
+ * Blackhole blocks to everyone. A Star's cluster follows the count in its head block; when
+ * it moves, it publishes its still-open half-blocks in its new cluster. A block whose
+ * author's history a Star lacks is held and that one chain is fetched from its author
+ * (chain sync for one account). A transfer across clusters: the proposal is checkpointed in
+ * the sender's cluster and delivered straight to the receiver, who countersigns once a
+ * Blackhole block has made it final and publishes both in its own cluster (the agreement is
+ * checkpointed there). A transfer is final when both halves are.
+ *
+ * CPU (`cpuMsPerMessage`): each message a Star handles keeps it busy that long and later
+ * messages queue behind it, so load shows up as latency, as in a tab.
+ *
  * Signatures: 'real' signs and verifies Ed25519 with noble (verification verdicts are cached
  * across parties: a verdict is a function of (key, message, signature)); 'fake' uses
  * sha256-derived tags that anyone could forge but no simulated adversary does — for
@@ -33,7 +46,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ChainEngine, type IncomingBlock } from '../chain/chain-engine.ts';
+import { ChainEngine, type IncomingBlock, type LogEntry } from '../chain/chain-engine.ts';
+import type { StoredBlock } from '../chain/ledger.ts';
 import { decodeHalfBlock, encodeHalfBlock, halfBlockHash, signingBytes, type HalfBlock, type UnsignedHalfBlock } from '../chain/half-block.ts';
 import { bytesEqual } from '../codec/cbor.ts';
 import { fromHex, toHex } from '../codec/hex.ts';
@@ -53,6 +67,7 @@ import {
   type CandidateBlock,
   type CheckpointCert,
 } from './checkpoint.ts';
+import { clusterOf, type ClusterPolicy } from './clusters.ts';
 import { GalaxyCore, type GalaxyOutputs } from './galaxy-core.ts';
 import { seatsAfter } from './round-support.ts';
 import { StarFinality, type FinalityOutputs } from './star-finality.ts';
@@ -87,6 +102,20 @@ export interface FinalitySimOptions {
   /** stop (stalled) when simulated time passes this; default 60 s + 5 s per round */
   maxTimeMs?: number;
   tickMs?: number;
+  /** when clusters split and merge (the Galaxies'); default DEFAULT_CLUSTER_POLICY */
+  clusterPolicy?: ClusterPolicy;
+  /** transfers per Star per simulated second (offered load grows with the Stars); overrides transferEveryMs */
+  transfersPerStarPerSecond?: number;
+  /** no transfers before this simulated time (ms); default: one gap in */
+  transfersFromMs?: number;
+  /** no new transfers after this simulated time (ms); with `settle`, the run lasts until every one is final */
+  transfersUntilMs?: number;
+  /** keep running (past `rounds`) until every submitted transfer is final at its sender */
+  settle?: boolean;
+  /** simulated CPU time a Star spends per message it handles (ms); default 0 (infinitely fast) */
+  cpuMsPerMessage?: number;
+  /** Stars that never countersign a transfer to them (their agreement never comes) */
+  neverAgree?: number[];
 }
 
 export interface FinalitySimResult {
@@ -113,12 +142,29 @@ export interface FinalitySimResult {
   /** the double spend, if any: how many of the two proposals became final */
   doubleSpendFinal?: number;
   faults: number;
+  /** the cluster count of the last block, and the most any block had */
+  clusters: number;
+  maxClusters: number;
+  /** times a Star moved to another cluster */
+  moves: number;
+  /** final transfers whose two halves sat in different clusters */
+  crossClusterFinal: number;
+  /** bytes each Star received, per Star per round */
+  bytesPerStarRound: number;
+  /** submitted transfers not final at the end (with `settle`, lost ones) */
+  unfinal: number;
+  /** the transfers not final at the end: their receiver, whether the two halves sat in different clusters, and whether the proposal alone is final */
+  stuck: Array<{ receiver: number; crossCluster: boolean; proposalFinal: boolean }>;
+  /** simulated time of the first transfer and of the last one to become final */
+  firstSubmitAt: number | undefined;
+  lastFinalAt: number | undefined;
 }
 
 type Topic = 'round' | 'checkpoint' | 'galaxy' | 'blackhole' | 'chain' | 'presence';
 
 type Event =
-  | { at: number; seq: number; kind: 'deliver'; to: Party; topic: Topic; payload: unknown }
+  | { at: number; seq: number; kind: 'deliver'; to: Party; topic: Topic; payload: unknown; bytes: number }
+  | { at: number; seq: number; kind: 'sync'; to: Party; author: number }
   | { at: number; seq: number; kind: 'tick'; to: Party }
   | { at: number; seq: number; kind: 'fetch'; to: Party; from: number }
   | { at: number; seq: number; kind: 'transfer' }
@@ -150,6 +196,13 @@ interface SimStar {
   fetching: boolean;
   /** Blackhole blocks it took from a Galaxy's store (catch-up) */
   fetched: number;
+  /** its cluster as of its head */
+  cluster: number;
+  bytesIn: number;
+  /** simulated CPU busy until */
+  busyUntil: number;
+  /** authors whose chain it is fetching */
+  syncing: Set<number>;
 }
 
 interface SimGalaxy {
@@ -172,6 +225,9 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
   const maxTime = options.maxTimeMs ?? 60_000 + 5_000 * options.rounds;
   const real = (options.signatures ?? 'real') === 'real';
   const seats = options.facilitatorsPerRound;
+  const cpuMs = options.cpuMsPerMessage ?? 0;
+  const transfersUntil = options.transfersUntilMs ?? Infinity;
+  if (options.transfersPerStarPerSecond !== undefined && !(options.transfersPerStarPerSecond > 0)) throw new RangeError('transfersPerStarPerSecond must be above 0');
 
   // — keys and signatures —
   const verdictCache = new Map<string, boolean>();
@@ -184,8 +240,20 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     const pk = sha256(secret);
     return { pk, sign: (m) => fakeSig(pk, m) };
   };
+  // the same message object (an envelope's cached signing bytes) is checked by many Stars
+  const verdictsByMessage = new WeakMap<Uint8Array, Map<string, boolean>>();
   const verify = (item: VerifyItem): boolean => {
     if (item.sig.length !== 64 || item.pk.length !== 32) return false;
+    const byMessage = verdictsByMessage.get(item.message) ?? new Map<string, boolean>();
+    verdictsByMessage.set(item.message, byMessage);
+    const signer = `${toHex(item.pk)}${toHex(item.sig)}`;
+    const known = byMessage.get(signer);
+    if (known !== undefined) return known;
+    const v = verifyByContent(item);
+    byMessage.set(signer, v);
+    return v;
+  };
+  const verifyByContent = (item: VerifyItem): boolean => {
     const key = `${toHex(item.pk)}${toHex(item.sig)}${toHex(sha256(item.message))}`;
     let v = verdictCache.get(key);
     if (v === undefined) {
@@ -223,6 +291,7 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       emptyRosterMs: options.emptyRosterMs,
       facilitatorsPerRound: seats,
       presenceTtlMs: 3_000,
+      clusterPolicy: options.clusterPolicy,
     }),
     fetching: false,
   }));
@@ -236,7 +305,6 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       engine: new ChainEngine(new Map(balances), keys.pk),
       finality: new StarFinality({
         self: keys.pk,
-        cluster: 0,
         genesis,
         galaxies: galaxyPks,
         pending: () => [...open.values()],
@@ -251,7 +319,13 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       sent: 0,
       fetching: false,
       fetched: 0,
+      cluster: 0,
+      bytesIn: 0,
+      busyUntil: 0,
+      syncing: new Set(),
     };
+    // what the engine asks to adopt another cluster's final proposals
+    star.engine.finality = (id) => star.finality.statusOf(id);
     const s = options.sleepers?.find((x) => x.star === i);
     if (s) star.sleep = { atHeight: s.atHeight, rounds: s.rounds, done: false };
     return star;
@@ -261,13 +335,17 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
 
   // — bookkeeping for the checks —
   const halfBlocks = new Map<string, HalfBlock>();
-  /** round → checkpoint hash → seats (pk hex) with a valid share */
-  const starShares = new Map<number, Map<string, Set<string>>>();
+  /** round and cluster → checkpoint hash → seats (pk hex) with a valid share */
+  const starShares = new Map<string, Map<string, Set<string>>>();
   const galaxyShares = new Map<number, Map<string, Set<number>>>();
-  const certsSeen = new Map<number, Set<string>>();
+  /** round and cluster → certificates */
+  const certsSeen = new Map<string, Set<string>>();
+  const roundKey = (round: number, cluster: number) => `${round}:${cluster}`;
   const blocksSeen = new Map<number, Set<string>>();
   const violations: string[] = [];
-  const submitted = new Map<string, { at: number; star: number; pk: Uint8Array; seq: number }>();
+  /** by sender: its transfers not final yet (proposal id → when, and the cluster count it was sent under) */
+  const submitted = new Map<number, Map<string, { at: number; pk: Uint8Array; seq: number; count: number }>>();
+  let maxClusters = 1;
   const latencies: number[] = [];
   let faults = 0;
   let doubleSpend: { a: string; b: string } | undefined;
@@ -285,28 +363,48 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     return Math.max(1, Math.round(behaviour === 'delay' ? d * 10 : d));
   };
 
-  const subscribers: Record<Topic, Party[]> = {
-    round: stars.map((s) => ({ t: 'star', i: s.i })),
-    chain: stars.map((s) => ({ t: 'star', i: s.i })),
-    blackhole: stars.map((s) => ({ t: 'star', i: s.i })),
-    checkpoint: [...stars.map((s): Party => ({ t: 'star', i: s.i })), ...galaxies.map((g): Party => ({ t: 'galaxy', i: g.i }))],
-    galaxy: galaxies.map((g) => ({ t: 'galaxy', i: g.i })),
-    presence: galaxies.map((g) => ({ t: 'galaxy', i: g.i })),
+  // — topics: per-cluster ones reach the cluster's members (as of their heads) —
+  const starIndex = new Map(stars.map((s) => [toHex(s.keys.pk), s.i]));
+  const galaxyParties = galaxies.map((g): Party => ({ t: 'galaxy', i: g.i }));
+  const allStars = stars.map((s): Party => ({ t: 'star', i: s.i }));
+  let members = new Map<number, Party[]>();
+  let membersDirty = true;
+  const membersOf = (cluster: number): Party[] => {
+    if (membersDirty) {
+      members = new Map();
+      for (const s of stars) {
+        const list = members.get(s.cluster) ?? [];
+        list.push({ t: 'star', i: s.i });
+        members.set(s.cluster, list);
+      }
+      membersDirty = false;
+    }
+    return members.get(cluster) ?? [];
   };
-  const publish = (from: Party, behaviour: FinalityBehaviour, topic: Topic, payload: unknown, extraDelay?: (to: Party) => number): void => {
+  const recipients = (topic: Topic, cluster: number): Party[] => {
+    if (topic === 'round' || topic === 'chain') return membersOf(cluster);
+    if (topic === 'checkpoint') return [...membersOf(cluster), ...galaxyParties];
+    if (topic === 'blackhole') return allStars;
+    return galaxyParties;
+  };
+  const send = (from: Party, behaviour: FinalityBehaviour, to: Party, topic: Topic, payload: unknown, bytes: number, extra = 0): void => {
+    schedule({ at: now + latencyOf(behaviour) + extra, kind: 'deliver', to, topic, payload, bytes });
+  };
+  const publish = (from: Party, behaviour: FinalityBehaviour, topic: Topic, payload: unknown, bytes: number, cluster = 0, extraDelay?: (to: Party) => number): void => {
     if (behaviour === 'silent' && topic !== 'chain' && topic !== 'presence') return;
     if (from.t === 'star') stars[from.i]!.sent++;
-    for (const to of subscribers[topic]) {
+    for (const to of recipients(topic, cluster)) {
       if (to.t === from.t && to.i === from.i) continue;
-      schedule({ at: now + latencyOf(behaviour) + (extraDelay?.(to) ?? 0), kind: 'deliver', to, topic, payload });
+      send(from, behaviour, to, topic, payload, bytes, extraDelay?.(to) ?? 0);
     }
   };
 
   // — signing through the wire codecs —
-  const sealEnvelope = (keys: Keys, u: UnsignedEnvelope): Envelope => {
-    const d = decodeEnvelope(encodeEnvelope({ ...u, sig: keys.sign(envelopeSigningBytes(u)) }));
+  const sealEnvelope = (keys: Keys, u: UnsignedEnvelope): { env: Envelope; bytes: number } => {
+    const bytes = encodeEnvelope({ ...u, sig: keys.sign(envelopeSigningBytes(u)) });
+    const d = decodeEnvelope(bytes);
     if (!d.ok) throw new Error(`simulator: an envelope does not survive the wire: ${d.reason}`);
-    return d.value;
+    return { env: d.value, bytes: bytes.length };
   };
 
   /** equivocation: per seat, a garbled copy for a seeded half of the seats */
@@ -322,8 +420,9 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
   const recordStarShares = (env: Envelope): void => {
     for (const { m } of env.items) {
       if (m.t !== 'share' || !verify({ pk: env.from, message: checkpointSigningBytes(m.hash), sig: m.sig })) continue;
-      const byHash = starShares.get(env.instance) ?? new Map<string, Set<string>>();
-      starShares.set(env.instance, byHash);
+      const k = roundKey(env.instance, env.cluster);
+      const byHash = starShares.get(k) ?? new Map<string, Set<string>>();
+      starShares.set(k, byHash);
       const set = byHash.get(toHex(m.hash)) ?? new Set<string>();
       byHash.set(toHex(m.hash), set);
       set.add(toHex(env.from));
@@ -357,9 +456,9 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
           return { t: 'share', hash: other, sig: star.keys.sign(checkpointSigningBytes(other)) };
         });
       }
-      const env = sealEnvelope(star.keys, body);
+      const { env, bytes } = sealEnvelope(star.keys, body);
       recordStarShares(env);
-      publish({ t: 'star', i: star.i }, star.behaviour, 'round', env);
+      publish({ t: 'star', i: star.i }, star.behaviour, 'round', env, bytes, u.cluster);
     }
     if (out.verifyUnion) {
       const verdicts = out.verifyUnion.blocks.map((c) => verify({ pk: c.block.pk, message: signingBytes(c.block), sig: c.block.sig }));
@@ -370,22 +469,29 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       starOut(star, rs.signedCheckpoint(round, star.keys.sign(checkpointSigningBytes(hash)), now));
     }
     for (const cert of out.certs) {
-      const d = decodeCheckpointCert(encodeCheckpointCert(cert));
+      const bytes = encodeCheckpointCert(cert);
+      const d = decodeCheckpointCert(bytes);
       if (!d.ok) throw new Error(`simulator: a cert does not survive the wire: ${d.reason}`);
       noteCert(d.value);
-      publish({ t: 'star', i: star.i }, star.behaviour, 'checkpoint', d.value);
+      publish({ t: 'star', i: star.i }, star.behaviour, 'checkpoint', d.value, bytes.length, cert.checkpoint.cluster);
     }
     for (const id of [...out.final, ...out.rejected]) star.open.delete(id);
     for (const id of out.final) star.finalAt.set(id, rs.height);
-    if (out.final.length > 0) noteLatencies(star);
+    if (out.final.length > 0) {
+      noteLatencies(star);
+      // another cluster's proposal to this Star (or to a cluster-mate) is final: adopt it, countersign
+      const report = star.engine.noteFinal(out.final, now);
+      noteStored(star, report.stored);
+      agreeTo(star, report.toAgree);
+    }
     if (out.fetchFrom !== undefined) fetchFor({ t: 'star', i: star.i }, out.fetchFrom);
     for (const env of out.replay ?? []) starEnvelope(star, env);
   };
 
   const noteCert = (cert: CheckpointCert): void => {
-    const round = cert.checkpoint.round;
-    const set = certsSeen.get(round) ?? new Set<string>();
-    certsSeen.set(round, set);
+    const k = roundKey(cert.checkpoint.round, cert.checkpoint.cluster);
+    const set = certsSeen.get(k) ?? new Set<string>();
+    certsSeen.set(k, set);
     set.add(certKeyOf(cert));
   };
 
@@ -401,16 +507,52 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     if (c.kind !== 'verify') return;
     const out = star.finality.acceptBlackhole(block, verifyAll(c.items), now);
     if (star.finality.height === block.header.height) star.accepted.set(block.header.height, toHex(blackholeHash(block.header)));
+    if (star.finality.cluster !== star.cluster) moveCluster(star);
     starOut(star, out);
   };
 
+  /** At a round boundary the Star is in another cluster: its open blocks go to its new cluster-mates. */
+  const moveCluster = (star: SimStar): void => {
+    star.cluster = star.finality.cluster;
+    membersDirty = true;
+    moves++;
+    if (star.behaviour === 'silent') return;
+    for (const c of star.open.values()) if (bytesEqual(c.block.pk, star.keys.pk)) publishOwn(star, c.block, c.bytes);
+  };
+  let moves = 0;
+
+  /** decoded, hashed and verified once per published copy: every cluster member gets the same bytes */
+  const incoming = new WeakMap<Uint8Array, IncomingBlock | null>();
+  const incomingOf = (bytes: Uint8Array): IncomingBlock | undefined => {
+    let item = incoming.get(bytes);
+    if (item === undefined) {
+      const d = decodeHalfBlock(bytes);
+      item = d.ok ? { bytes, block: d.value, hash: sha256(bytes), signatureValid: verify({ pk: d.value.pk, message: signingBytes(d.value), sig: d.value.sig }) } : null;
+      incoming.set(bytes, item);
+    }
+    return item ?? undefined;
+  };
+
   const ingest = (star: SimStar, bytes: Uint8Array): void => {
-    const d = decodeHalfBlock(bytes);
-    if (!d.ok) return;
-    const block = d.value;
-    const item: IncomingBlock = { bytes, block, hash: sha256(bytes), signatureValid: verify({ pk: block.pk, message: signingBytes(block), sig: block.sig }) };
+    const item = incomingOf(bytes);
+    if (!item) return;
+    const block = item.block;
     const report = star.engine.ingest([item], now);
-    for (const e of report.stored) {
+    noteStored(star, report.stored);
+    // a gap in the author's chain: fetch that one chain from its author (the chain-sync
+    // protocol); an agreement waiting for another cluster's proposal waits for its finality
+    if (report.missing && block.seq > star.engine.ledger.head(block.pk).seq + 1) requestSync(star, block.pk);
+    // the receiver countersigns at once (the worker does the same)
+    agreeTo(star, report.toAgree);
+  };
+
+  const agreeTo = (star: SimStar, proposals: readonly StoredBlock[]): void => {
+    if (options.neverAgree?.includes(star.i)) return;
+    for (const p of proposals) authorBlock(star, star.engine.agree(p, now));
+  };
+
+  const noteStored = (star: SimStar, entries: readonly LogEntry[]): void => {
+    for (const e of entries) {
       const stored = decodeHalfBlock(e.bytes);
       if (!stored.ok) continue;
       const hash = sha256(e.bytes);
@@ -418,29 +560,83 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       const st = star.finality.statusOf(id);
       if (st !== 'final' && st !== 'rejected') star.open.set(id, { bytes: e.bytes, block: stored.value, hash });
     }
-    // the receiver countersigns at once (the worker does the same)
-    for (const p of report.toAgree) authorBlock(star, star.engine.agree(p, now));
+  };
+
+  const requestSync = (star: SimStar, pk: Uint8Array): void => {
+    const author = starIndex.get(toHex(pk));
+    if (author === undefined || author === star.i || star.syncing.has(author)) return;
+    star.syncing.add(author);
+    schedule({ at: now + 2 * latencyOf('honest'), kind: 'sync', to: { t: 'star', i: star.i }, author });
+  };
+
+  /** The author's chain after the asker's head, each agreement preceded by the proposal it countersigns. */
+  const doSync = (star: SimStar, authorIndex: number): void => {
+    star.syncing.delete(authorIndex);
+    const author = stars[authorIndex]!;
+    if (star.asleep || author.asleep) return;
+    const from = star.engine.ledger.head(author.keys.pk).seq;
+    for (const b of author.engine.ledger.chain(author.keys.pk).slice(from)) {
+      if (b.block.linkSeq > 0 && !star.engine.ledger.block(b.block.linkPk, b.block.linkSeq)) {
+        const p = author.engine.ledger.block(b.block.linkPk, b.block.linkSeq);
+        const pBytes = p && author.engine.bytesOf(p.hash);
+        if (pBytes) ingest(star, pBytes);
+      }
+      const bytes = author.engine.bytesOf(b.hash);
+      if (bytes) ingest(star, bytes);
+    }
   };
 
   const authorBlock = (star: SimStar, unsigned: UnsignedHalfBlock, extraDelay?: (to: Party) => number): HalfBlock => {
     const block: HalfBlock = { ...unsigned, sig: star.keys.sign(signingBytes(unsigned)) };
     const bytes = encodeHalfBlock(block);
-    halfBlocks.set(toHex(sha256(bytes)), block);
+    const id = toHex(sha256(bytes));
+    halfBlocks.set(id, block);
+    if (block.linkSeq > 0) agreementOf.set(`${toHex(block.linkPk)}:${block.linkSeq}`, id);
     ingest(star, bytes);
-    publish({ t: 'star', i: star.i }, 'honest', 'chain', bytes, extraDelay);
+    publishOwn(star, block, bytes, extraDelay);
     return block;
   };
+  /** proposal (pk:seq) → its agreement's hash: how the sender's view learns when a transfer is final */
+  const agreementOf = new Map<string, string>();
 
+  /**
+   * A Star's own block in its cluster. A proposal to another cluster's account also goes
+   * straight to its receiver; an agreement to another cluster's proposal goes with that
+   * (final) proposal, so cluster-mates can judge it.
+   */
+  const publishOwn = (star: SimStar, block: HalfBlock, bytes: Uint8Array, extraDelay?: (to: Party) => number): void => {
+    const me: Party = { t: 'star', i: star.i };
+    const count = star.finality.head.header.clusterCount;
+    const other = star.cluster !== clusterOf(block.linkPk, count);
+    if (block.linkSeq > 0 && other) {
+      const p = star.engine.ledger.block(block.linkPk, block.linkSeq);
+      const pBytes = p && star.engine.bytesOf(p.hash);
+      if (pBytes) publish(me, 'honest', 'chain', pBytes, pBytes.length, star.cluster);
+    }
+    publish(me, 'honest', 'chain', bytes, bytes.length, star.cluster, extraDelay);
+    const receiver = starIndex.get(toHex(block.linkPk));
+    if (block.linkSeq === 0 && other && receiver !== undefined) send(me, 'honest', { t: 'star', i: receiver }, 'chain', bytes, bytes.length, extraDelay?.({ t: 'star', i: receiver }) ?? 0);
+  };
+
+  /** Transfers of this sender whose two halves are both final in its view (its Blackhole blocks). */
   const noteLatencies = (star: SimStar): void => {
-    for (const [id, t] of submitted) {
-      if (t.star !== star.i || star.finality.statusOf(id) !== 'final') continue;
-      const agreement = star.engine.ledger.agreementFor(t.pk, t.seq);
-      if (!agreement || star.finality.statusOf(toHex(halfBlockHash(agreement))) !== 'final') continue;
+    const mine = submitted.get(star.i);
+    if (!mine) return;
+    for (const [id, t] of mine) {
+      if (star.finality.statusOf(id) !== 'final') continue;
+      const agreement = agreementOf.get(`${toHex(t.pk)}:${t.seq}`);
+      if (!agreement || star.finality.statusOf(agreement) !== 'final') continue;
       latencies.push(now - t.at);
-      submitted.delete(id);
+      mine.delete(id);
       finalTransfers++;
+      lastFinalAt = now;
+      const receiver = halfBlocks.get(id)!.linkPk;
+      if (clusterOf(receiver, t.count) !== clusterOf(t.pk, t.count)) crossClusterFinal++;
     }
   };
+  let crossClusterFinal = 0;
+  let lastFinalAt: number | undefined;
+  let firstSubmitAt: number | undefined;
   let finalTransfers = 0;
   let submittedCount = 0;
 
@@ -456,9 +652,9 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
           return { t: 'share', hash: other, sig: g.keys.sign(blackholeSigningBytes(other)) };
         });
       }
-      const env = sealEnvelope(g.keys, body);
+      const { env, bytes } = sealEnvelope(g.keys, body);
       recordGalaxyShares(env, g.i);
-      publish({ t: 'galaxy', i: g.i }, g.behaviour, 'galaxy', env);
+      publish({ t: 'galaxy', i: g.i }, g.behaviour, 'galaxy', env, bytes);
     }
     if (out.signBlock) {
       const { height, hash } = out.signBlock;
@@ -466,10 +662,12 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     }
     for (const stored of out.blocks) {
       // persisted (the core keeps its chain) before it is published
-      const d = decodeBlackhole(encodeBlackhole(stored.block));
+      const bytes = encodeBlackhole(stored.block);
+      const d = decodeBlackhole(bytes);
       if (!d.ok) throw new Error(`simulator: a block does not survive the wire: ${d.reason}`);
       noteBlock(d.value);
-      publish({ t: 'galaxy', i: g.i }, g.behaviour, 'blackhole', d.value);
+      maxClusters = Math.max(maxClusters, d.value.header.clusterCount);
+      publish({ t: 'galaxy', i: g.i }, g.behaviour, 'blackhole', d.value, bytes.length);
       afterBlock();
     }
     if (out.fetchFrom !== undefined) fetchFor({ t: 'galaxy', i: g.i }, out.fetchFrom);
@@ -549,11 +747,13 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     const blockB: HalfBlock = { ...b, sig: sigB };
     const bytesB = encodeHalfBlock(blockB);
     halfBlocks.set(toHex(sha256(bytesB)), blockB);
-    publish({ t: 'star', i: f.i }, 'honest', 'chain', bytesB, (to) => 300 - half(to));
+    publish({ t: 'star', i: f.i }, 'honest', 'chain', bytesB, bytesB.length, f.cluster, (to) => 300 - half(to));
     doubleSpend = { a: toHex(halfBlockHash(blockA)), b: toHex(halfBlockHash(blockB)) };
   };
 
   // — transfers and presence —
+  const transferGapMs = options.transfersPerStarPerSecond !== undefined ? 1_000 / (options.transfersPerStarPerSecond * stars.length) : transferEveryMs;
+  let transferDebt = 0;
   const transfer = (): void => {
     // honest Stars that stay online (a sleeper's transfers could not be countersigned while it sleeps)
     const candidates = stars.filter((s) => s.behaviour === 'honest' && s.sleep === undefined && s.i !== options.doubleSpend?.star);
@@ -568,8 +768,11 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       return;
     }
     const block = authorBlock(from, unsigned);
-    submitted.set(toHex(halfBlockHash(block)), { at: now, star: from.i, pk: block.pk, seq: block.seq });
+    const mine = submitted.get(from.i) ?? new Map();
+    submitted.set(from.i, mine);
+    mine.set(toHex(halfBlockHash(block)), { at: now, pk: block.pk, seq: block.seq, count: from.finality.head.header.clusterCount });
     submittedCount++;
+    firstSubmitAt ??= now;
   };
 
   // — the loop —
@@ -588,23 +791,40 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
       }
       case 'fetch':
         return doFetch(e.to, e.from);
-      case 'transfer':
-        if (transferEveryMs > 0) schedule({ at: now + transferEveryMs, kind: 'transfer' });
-        return transfer();
+      case 'transfer': {
+        // whole milliseconds (times end up in half-blocks); a fractional gap is made up by
+        // sending as many transfers per event as the time since the last one calls for
+        const step = Math.max(1, Math.round(transferGapMs));
+        if (now + step <= transfersUntil) schedule({ at: now + step, kind: 'transfer' });
+        transferDebt += step / transferGapMs;
+        for (; transferDebt >= 1; transferDebt--) transfer();
+        return;
+      }
       case 'presence':
         schedule({ at: now + 1_000, kind: 'presence' });
-        for (const s of stars) if (!s.asleep) publish({ t: 'star', i: s.i }, 'honest', 'presence', s.keys.pk);
+        for (const s of stars) if (!s.asleep) publish({ t: 'star', i: s.i }, 'honest', 'presence', s.keys.pk, 32);
         return;
-      case 'deliver':
-        return deliver(e.to, e.topic, e.payload);
+      case 'sync':
+        return doSync(stars[e.to.i]!, e.author);
+      case 'deliver': {
+        if (e.to.t === 'star' && cpuMs > 0) {
+          // one CPU per Star: a message waits until the Star has handled the ones before it
+          // (handled within the current whole millisecond, or moved to the one it is free in)
+          const star = stars[e.to.i]!;
+          if (star.busyUntil >= now + 1) return schedule({ ...e, at: Math.floor(star.busyUntil) });
+          star.busyUntil = Math.max(star.busyUntil, now) + cpuMs;
+        }
+        return deliver(e.to, e.topic, e.payload, e.bytes);
+      }
     }
   };
 
-  const deliver = (to: Party, topic: Topic, payload: unknown): void => {
+  const deliver = (to: Party, topic: Topic, payload: unknown, bytes: number): void => {
     if (to.t === 'star') {
       const star = stars[to.i]!;
       if (star.asleep) return;
       star.received++;
+      star.bytesIn += bytes;
       if (topic === 'round') starEnvelope(star, payload as Envelope);
       else if (topic === 'checkpoint') {
         const cert = payload as CheckpointCert;
@@ -629,33 +849,50 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
   for (const s of stars) schedule({ at: rng.int(0, tickMs - 1), kind: 'tick', to: { t: 'star', i: s.i } });
   for (const g of galaxies) schedule({ at: rng.int(0, tickMs - 1), kind: 'tick', to: { t: 'galaxy', i: g.i } });
   schedule({ at: 0, kind: 'presence' });
-  if (transferEveryMs > 0) schedule({ at: transferEveryMs, kind: 'transfer' });
+  const transfersFrom = options.transfersFromMs ?? Math.max(1, transferGapMs);
+  if (transferGapMs > 0 && transfersFrom <= transfersUntil) schedule({ at: transfersFrom, kind: 'transfer' });
 
   const target = options.rounds;
   const honestStars = () => stars.filter((s) => s.behaviour === 'honest' && !s.asleep);
+  const unfinal = (): number => submittedCount - finalTransfers;
   const done = (): boolean =>
-    honestGalaxies.every((g) => g.core.height >= target) && honestStars().every((s) => s.finality.height >= target) && stars.every((s) => !s.sleep || s.sleep.done);
-  while (!done() && queue.size > 0) {
+    honestGalaxies.every((g) => g.core.height >= target) &&
+    honestStars().every((s) => s.finality.height >= target) &&
+    stars.every((s) => !s.sleep || s.sleep.done) &&
+    (!options.settle || (now >= transfersUntil && unfinal() === 0));
+  // done() walks every Star: asked every 10 simulated ms, not after every event
+  let checkAt = 0;
+  while (queue.size > 0) {
+    if (now >= checkAt) {
+      if (done()) break;
+      checkAt = now + 10;
+    }
     const e = queue.pop()!;
     if (e.at > maxTime) break;
     now = e.at;
     handle(e);
   }
   const stalled = !done();
-
   // — the checks —
-  for (const [round, byHash] of starShares) {
+  const seatsOfRound = (k: string): { round: number; cluster: number; seatList: Uint8Array[] } | undefined => {
+    const [round, cluster] = k.split(':').map(Number) as [number, number];
     const block = reference.core.block(round - 1)?.block;
-    if (!block) continue;
-    const seatList = seatsAfter(block, blackholeHash(block.header), seats ?? 4).map(toHex);
+    if (!block) return undefined;
+    return { round, cluster, seatList: seatsAfter(block, blackholeHash(block.header), seats ?? 4, cluster) };
+  };
+  for (const [k, byHash] of starShares) {
+    const at = seatsOfRound(k);
+    if (!at) continue;
+    const { round } = at;
+    const seatList = at.seatList.map(toHex);
     const quorum = quorumSize(seatList.length);
     const withQuorum = [...byHash].filter(([, signers]) => [...signers].filter((s) => seatList.includes(s)).length >= quorum);
     if (withQuorum.length > 1) violations.push(`round ${round}: ${withQuorum.length} checkpoints have a facilitator quorum of shares`);
   }
-  for (const [round, keys] of certsSeen) {
-    const block = reference.core.block(round - 1)?.block;
-    if (!block) continue;
-    const seatList = seatsAfter(block, blackholeHash(block.header), seats ?? 4);
+  for (const [k, keys] of certsSeen) {
+    const at = seatsOfRound(k);
+    if (!at) continue;
+    const { round, seatList } = at;
     const hashes = new Set<string>();
     for (const key of keys) {
       const cert = certByKey.get(key);
@@ -762,6 +999,24 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     balancesAgree,
     doubleSpendFinal,
     faults,
+    clusters: reference.core.head.header.clusterCount,
+    maxClusters,
+    moves,
+    crossClusterFinal,
+    bytesPerStarRound: stars.reduce((a, s) => a + s.bytesIn, 0) / stars.length / starRounds,
+    unfinal: unfinal(),
+    firstSubmitAt,
+    lastFinalAt,
+    stuck: [...submitted].flatMap(([si, mine]) =>
+      [...mine].map(([id, t]) => {
+        const receiver = halfBlocks.get(id)!.linkPk;
+        return {
+          receiver: starIndex.get(toHex(receiver))!,
+          crossCluster: clusterOf(receiver, t.count) !== clusterOf(t.pk, t.count),
+          proposalFinal: stars[si]!.finality.statusOf(id) === 'final',
+        };
+      }),
+    ),
   };
 
   function certKeyOf(cert: CheckpointCert): string {
