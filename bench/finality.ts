@@ -32,7 +32,8 @@ declare global {
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/** Polls `check` every 250 ms until it holds; throws after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -78,7 +79,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     }, 120_000);
 
     const galaxyUrl = network.galaxies[0]!.url;
-    const head = async (): Promise<number> => ((await (await fetch(`${galaxyUrl}/head`)).json()) as { height: number }).height;
+    const head = () => galaxyHead(galaxyUrl);
     const firstHeight = (await head()) + 1;
     const sent: Array<{ tab: StarTab; id: string; at: number }> = [];
     for (let i = 0; i < opts.transfers; i++) {
@@ -128,10 +129,21 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
   }
 }
 
-/** What the Galaxy made while we measured: how often a round produced a checkpoint in time. */
-async function roundStats(galaxyUrl: string, from: number, to: number): Promise<Pick<FinalityResult, 'blocks' | 'blocks_with_checkpoint' | 'block_interval_p50_ms'>> {
-  const times: number[] = [];
-  let withCheckpoint = 0;
+/** The height of the Galaxy's newest Blackhole block. */
+export async function galaxyHead(galaxyUrl: string): Promise<number> {
+  return ((await (await fetch(`${galaxyUrl}/head`)).json()) as { height: number }).height;
+}
+
+export interface BlackholeBlockInfo {
+  height: number;
+  /** the block's time (the Galaxies' median clock), ms since epoch */
+  time: number;
+  checkpoints: number;
+}
+
+/** The Galaxy's Blackhole blocks at heights `from`..`to` (both included). */
+export async function blackholeBlocks(galaxyUrl: string, from: number, to: number): Promise<BlackholeBlockInfo[]> {
+  const out: BlackholeBlockInfo[] = [];
   for (let h = from; h <= to; ) {
     const res = await fetch(`${galaxyUrl}/blocks?from=${h}&limit=64`);
     const decoded = decodeStoredBlackholeList(new Uint8Array(await res.arrayBuffer()), 64);
@@ -140,11 +152,16 @@ async function roundStats(galaxyUrl: string, from: number, to: number): Promise<
     if (page.length === 0) break;
     for (const { block } of page) {
       if (block.header.height > to) break;
-      times.push(block.header.time);
-      if (block.body.checkpoints.length > 0) withCheckpoint++;
+      out.push({ height: block.header.height, time: block.header.time, checkpoints: block.body.checkpoints.length });
     }
     h = page[page.length - 1]!.block.header.height + 1;
   }
-  const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
-  return { blocks: times.length, blocks_with_checkpoint: withCheckpoint, block_interval_p50_ms: Math.round(percentile(gaps, 50)) };
+  return out;
+}
+
+/** What the Galaxy made while we measured: how often a round produced a checkpoint in time. */
+export async function roundStats(galaxyUrl: string, from: number, to: number): Promise<Pick<FinalityResult, 'blocks' | 'blocks_with_checkpoint' | 'block_interval_p50_ms'>> {
+  const blocks = await blackholeBlocks(galaxyUrl, from, to);
+  const gaps = blocks.slice(1).map((b, i) => b.time - blocks[i]!.time);
+  return { blocks: blocks.length, blocks_with_checkpoint: blocks.filter((b) => b.checkpoints > 0).length, block_interval_p50_ms: Math.round(percentile(gaps, 50)) };
 }

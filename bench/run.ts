@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs the benchmarks, prints a table per benchmark and merges the numbers
- * into bench/results.json. Options: --only gossip|verify|finality|storage, --tabs <n>, --messages <n>,
- * --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
+ * into bench/results.json. Options: --only gossip|verify|finality|throughput|storage, --tabs <n>,
+ * --messages <n>, --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
  * --transfer-interval-ms <ms>, --galaxies <n>, --round-timeout-ms <ms> (the Galaxies'),
+ * --throughput-tabs <n>, --throughput-seconds <s> (load after the ramp, at least),
+ * --throughput-window <transfers in flight per tab>,
  * --storage-tabs <n>, --puts-per-tab <n>, --put-parallel <n>.
  */
 import { parseArgs } from 'node:util';
@@ -10,6 +12,7 @@ import { benchFinality } from './finality.ts';
 import { benchGossip } from './gossip.ts';
 import { RESULTS_FILE, writeSection } from './stats.ts';
 import { benchStorage } from './storage.ts';
+import { benchThroughput } from './throughput.ts';
 import { benchVerify } from './verify.ts';
 
 const { values } = parseArgs({
@@ -25,6 +28,9 @@ const { values } = parseArgs({
     'transfer-interval-ms': { type: 'string', default: '300' },
     galaxies: { type: 'string', default: '1' },
     'round-timeout-ms': { type: 'string' },
+    'throughput-tabs': { type: 'string', default: '8' },
+    'throughput-seconds': { type: 'string', default: '20' },
+    'throughput-window': { type: 'string', default: '32' },
     'storage-tabs': { type: 'string', default: '8' },
     'puts-per-tab': { type: 'string', default: '1000' },
     'put-parallel': { type: 'string', default: '64' },
@@ -34,6 +40,7 @@ const { values } = parseArgs({
 const goals: Record<string, string> = { delivered_ratio: '= 1.0', p99_ms: '≤ 500', ratio: '≥ 0.8', long_tasks_over_50ms: '= 0' };
 const storageGoals: Record<string, string> = { put_p50_ms: '≤ 20', puts_per_s: '≥ 3000', failed_puts: '= 0', failed_gets: '= 0' };
 const finalityGoals: Record<string, string> = { p50_ms: '≤ 1000', p99_ms: '≤ 2500', finalised_ratio: '= 1.0' };
+const throughputGoals: Record<string, string> = { transfers_per_s: '≥ 1000', failed_transfers: '= 0' };
 
 function table(section: object, sectionGoals: Record<string, string> = goals): void {
   console.table(Object.entries(section).map(([metric, value]) => ({ metric, value, goal: sectionGoals[metric] ?? '' })));
@@ -66,6 +73,18 @@ if (!values.only || values.only === 'finality') {
   });
   writeSection('finality', finality);
   table(finality, finalityGoals);
+}
+
+if (!values.only || values.only === 'throughput') {
+  const opts = {
+    tabs: Number(values['throughput-tabs']),
+    seconds: Number(values['throughput-seconds']),
+    window: Number(values['throughput-window']),
+  };
+  console.log(`throughput: ${opts.tabs} tabs, ${opts.window} transfers in flight each, ${opts.seconds} s of load after the first is final…`);
+  const throughput = await benchThroughput(opts);
+  writeSection('throughput', throughput);
+  table(throughput, throughputGoals);
 }
 
 if (!values.only || values.only === 'storage') {
