@@ -41,7 +41,7 @@ import {
   verifyFinalityProof,
   type BlackholeBlock,
 } from '../shared/finality/blackhole.ts';
-import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
+import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
 import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
 import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, ROUND_TOPIC, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
@@ -468,7 +468,8 @@ export class FinalityService {
         continue;
       }
       out.push({ bytes, block: b.block, hash: b.hash });
-      if (out.length >= MAX_PROPOSAL_BLOCKS) break;
+      // a seat takes its share of these first (StarFinality), so it may look past one proposal's worth
+      if (out.length >= MAX_CHECKPOINT_BLOCKS) break;
     }
     return out;
   }

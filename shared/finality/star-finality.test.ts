@@ -135,6 +135,21 @@ describe('StarFinality', () => {
     assert.deepEqual(star.headHash, blackholeHash(b2.header));
   });
 
+  it('each seat proposes its own share first, so the checkpoint covers more than one proposal can hold', () => {
+    const h = new Harness();
+    // 900 proposals of one chain, held by every seat: more than MAX_PROPOSAL_BLOCKS (512)
+    const chain: CandidateBlock[] = [];
+    let prev;
+    for (let i = 0; i < 900; i++) {
+      prev = nextBlock(alice, prev, { linkPk: bob.pk, amount: 1, time: 5 });
+      chain.push(candidate(prev));
+    }
+    for (let i = 0; i < 4; i++) h.pending[i] = chain;
+    h.tick(1_100);
+    assert.ok(h.certs.length >= 3);
+    assert.equal(h.certs[0]!.checkpoint.entries.length, 900, 'the four shares together cover every block');
+  });
+
   it('seats agree on one checkpoint, certify it, and the Galaxy makes its entries final with proofs', () => {
     const h = new Harness();
     const seats = h.stars[0]!.facilitators(2)!;

@@ -450,19 +450,27 @@ export class StarFinality {
    * MAX_PROPOSAL_BLOCKS. A block goes with its author: after a split or a merge, the
    * author's new cluster proposes what is still open (the Galaxy ignores a block it has
    * made final already, so nothing counts twice).
+   *
+   * Seats mostly hold the same blocks, so each seat puts its own share first (the blocks
+   * whose hash falls to its seat, as HoneyBadgerBFT has each node take its slice of the
+   * queue) and fills up with the rest: the union, and so the checkpoint, can cover up to
+   * seats × MAX_PROPOSAL_BLOCKS half-blocks instead of about MAX_PROPOSAL_BLOCKS, and a
+   * silent seat's share still comes in through the others' fill.
    */
   #proposal(): CandidateBlock[] {
-    const out: CandidateBlock[] = [];
-    const { cluster } = this.#cur;
+    const mine: CandidateBlock[] = [];
+    const rest: CandidateBlock[] = [];
+    const { cluster, me, seats } = this.#cur;
     const count = this.#head.header.clusterCount;
     for (const c of this.#opts.pending()) {
       const s = this.#status.get(toHex(c.hash))?.s;
       if (s === 'final' || s === 'rejected') continue;
       if (clusterOf(c.block.pk, count) !== cluster) continue;
-      out.push(c);
-      if (out.length === MAX_PROPOSAL_BLOCKS) break;
+      if (me >= 0 && shareOf(c.hash, seats.length) === me) mine.push(c);
+      else if (rest.length < MAX_PROPOSAL_BLOCKS) rest.push(c);
+      if (mine.length === MAX_PROPOSAL_BLOCKS) break;
     }
-    return out;
+    return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
   }
 
   #propose(rs: RoundState, out: FinalityOutputs, now: number): void {
@@ -512,6 +520,11 @@ export class StarFinality {
       out.checkpointed.push(id);
     }
   }
+}
+
+/** The seat whose share a half-block is: its hash's first two bytes modulo the seat count. */
+function shareOf(hash: Uint8Array, seats: number): number {
+  return ((hash[0]! << 8) | hash[1]!) % Math.max(1, seats);
 }
 
 /** The ACS output's half-blocks, decoded, one entry per hash; undecodable ones are left out. */
