@@ -6,26 +6,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simulateFinality } from './finality-simulator.ts';
 
-/** small clusters, so a few dozen Stars already make several */
-const SMALL = { splitAbove: 12, mergeBelow: 4, splitAboveEntries: 1024 };
+/** 40 Stars in small clusters (a few dozen Stars already make several), sending for 4 s */
+const FORTY = {
+  stars: 40,
+  galaxies: 4,
+  seed: 3,
+  signatures: 'fake',
+  clusterPolicy: { splitAbove: 12, mergeBelow: 4, splitAboveEntries: 1024 },
+  transfersPerStarPerSecond: 0.5,
+  transfersFromMs: 2_000,
+  transfersUntilMs: 6_000,
+  idleProposeMs: 500,
+  emptyRosterMs: 500,
+} as const;
 
 describe('clusters (simulator)', () => {
   it('a transfer whose two halves sit in different clusters finalises, and every transfer does', () => {
-    const r = simulateFinality({
-      stars: 40,
-      galaxies: 4,
-      seed: 3,
-      rounds: 3,
-      signatures: 'fake',
-      clusterPolicy: SMALL,
-      transfersPerStarPerSecond: 0.5,
-      transfersFromMs: 2_000,
-      transfersUntilMs: 6_000,
-      settle: true,
-      maxTimeMs: 60_000,
-      idleProposeMs: 500,
-      emptyRosterMs: 500,
-    });
+    const r = simulateFinality({ ...FORTY, rounds: 3, settle: true, maxTimeMs: 60_000 });
     assert.deepEqual(r.safety.violations, []);
     assert.equal(r.stalled, false);
     assert.ok(r.clusters > 1, `${r.clusters} clusters`);
@@ -35,20 +32,7 @@ describe('clusters (simulator)', () => {
   });
 
   it('a transfer whose agreement never comes stays unfinal, though its proposal is final', () => {
-    const r = simulateFinality({
-      stars: 40,
-      galaxies: 4,
-      seed: 3,
-      rounds: 12,
-      signatures: 'fake',
-      clusterPolicy: SMALL,
-      transfersPerStarPerSecond: 0.5,
-      transfersFromMs: 2_000,
-      transfersUntilMs: 6_000,
-      neverAgree: [7],
-      idleProposeMs: 500,
-      emptyRosterMs: 500,
-    });
+    const r = simulateFinality({ ...FORTY, rounds: 12, neverAgree: [7] });
     assert.deepEqual(r.safety.violations, []);
     assert.ok(r.stuck.length > 0, 'some transfers went to the Star that never countersigns');
     for (const s of r.stuck) {
