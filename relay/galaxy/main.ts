@@ -149,11 +149,20 @@ driver.start();
 // a restarted Galaxy first asks its peers what it missed
 if (config.peers.length > 0) driver.catchUp();
 
+/** how long a clean stop may take before the process exits anyway */
+const STOP_DEADLINE_MS = 5_000;
 let stopping = false;
 async function stop(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal, height: core.height }, 'Galaxy stopping');
+  // stopping libp2p can hang while it still dials a relay that is gone: the chain is in
+  // SQLite already (every block is stored before it is published), so exit regardless
+  setTimeout(() => {
+    log.warn({ signal }, 'Galaxy did not stop within 5 s; exiting anyway');
+    store.close();
+    process.exit(code);
+  }, STOP_DEADLINE_MS).unref();
   http.close();
   http.closeAllConnections();
   await driver.stop();
