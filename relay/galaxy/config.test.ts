@@ -24,8 +24,20 @@ describe('Galaxy config', () => {
       relayUrl: 'http://127.0.0.1:8080',
       peers: [],
       roundTimeoutMs: 5000,
+      splitAbove: 64,
+      mergeBelow: 16,
+      splitAboveEntries: 1024,
       logLevel: 'info',
     });
+  });
+
+  it('takes the cluster policy from flags or GALAXY_ variables, whole numbers only', () => {
+    const r = parseGalaxyArgs(['--split-above', '120', '--split-above-entries', '500'], { GALAXY_MERGE_BELOW: '30' });
+    assert.ok(r.kind === 'config');
+    assert.deepEqual([r.config.splitAbove, r.config.mergeBelow, r.config.splitAboveEntries], [120, 30, 500]);
+    const bad = parseGalaxyArgs(['--merge-below', '0'], {});
+    assert.equal(bad.kind, 'error');
+    assert.match(bad.kind === 'error' ? bad.message : '', /merge-below/);
   });
 
   it('takes environment variables, and flags over them; peers repeat or come comma-separated', () => {
