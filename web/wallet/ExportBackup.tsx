@@ -1,3 +1,4 @@
+import { SubmitRow } from './form-action.tsx';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
@@ -54,12 +55,7 @@ export function ExportBackup(props: { star: Pick<Star, 'address' | 'exportBackup
       <p className="muted">The backup is your account key, encrypted with this passphrase. Anyone with both can spend your coins; without the passphrase it cannot be restored.</p>
       <Field label="Backup passphrase" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />
       <Field label="Repeat passphrase" type="password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" />
-      <div>
-        <button type="submit" disabled={busy}>
-          Export backup
-        </button>
-        {busy && <span className="muted"> Encrypting…</span>}
-      </div>
+      <SubmitRow busy={busy} label="Export backup" busyText="Encrypting…" />
       {error && (
         <p className="error" role="alert">
           {error}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
-import { FormFailure, useFormAction } from './form-action.tsx';
+import { FormFailure, useFormAction, SubmitRow } from './form-action.tsx';
 import { shortAddress } from './format.ts';
 import { storageProblem } from './storage-advice.ts';
 import { checkNote } from './storage-check.ts';
@@ -27,12 +27,7 @@ export function NoteForm(props: { star: Pick<Star, 'send'> }) {
       <h3>Write to an inbox</h3>
       <Field label="To address" value={to} onChange={(e) => setTo(e.target.value)} placeholder="sw1…" autoComplete="off" spellCheck={false} />
       <Field label="Text" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
-      <div>
-        <button type="submit" disabled={busy}>
-          Deliver
-        </button>
-        {busy && <span className="muted"> Signing and storing…</span>}
-      </div>
+      <SubmitRow busy={busy} label="Deliver" busyText="Signing and storing…" />
       {outcome?.ok === true && <p role="status">Stored in the inbox of {shortAddress(outcome.to)}; it is delivered when that account is online.</p>}
       <FormFailure outcome={outcome} />
     </form>

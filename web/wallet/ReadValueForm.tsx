@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { GetResult } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
-import { FormFailure, useFormAction } from './form-action.tsx';
+import { FormFailure, useFormAction, SubmitRow } from './form-action.tsx';
 import { formatTime, shortAddress } from './format.ts';
 import { storageProblem } from './storage-advice.ts';
 import { checkGet } from './storage-check.ts';
@@ -20,12 +20,7 @@ export function ReadValueForm(props: { star: Pick<Star, 'get'> }) {
       <h3>Read a value</h3>
       <Field label="Owner (empty: you)" value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="sw1…" autoComplete="off" spellCheck={false} />
       <Field label="Key" value={key} onChange={(e) => setKey(e.target.value)} placeholder="notes/today" autoComplete="off" spellCheck={false} />
-      <div>
-        <button type="submit" disabled={busy}>
-          Read
-        </button>
-        {busy && <span className="muted"> Asking the Stars that hold it…</span>}
-      </div>
+      <SubmitRow busy={busy} label="Read" busyText="Asking the Stars that hold it…" />
       {result && result.versions.length === 0 && <p role="status">Nothing is stored under “{result.key}”.</p>}
       {result && result.versions.length > 0 && (
         <div role="status">

@@ -1,3 +1,4 @@
+import { SubmitRow } from './form-action.tsx';
 import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
@@ -62,12 +63,7 @@ export function RestoreBackup(props: { star: Pick<Star, 'address' | 'restoreBack
         <input id={fileId} type="file" accept=".json,application/json,text/plain" onChange={readFile} />
       </div>
       <Field label="Passphrase of the backup" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" />
-      <div>
-        <button type="submit" disabled={busy}>
-          Restore
-        </button>
-        {busy && <span className="muted"> Restoring…</span>}
-      </div>
+      <SubmitRow busy={busy} label="Restore" busyText="Restoring…" />
       {error && (
         <p className="error" role="alert">
           {error}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
-import { FormFailure, useFormAction } from './form-action.tsx';
+import { FormFailure, useFormAction, SubmitRow } from './form-action.tsx';
 import { errorMessage } from './format.ts';
 import { checkSend } from './send-check.ts';
 
@@ -28,12 +28,7 @@ export function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => vo
         <Field label="To address" value={to} onChange={(e) => setTo(e.target.value)} placeholder="sw1…" autoComplete="off" spellCheck={false} />
         <Field label="Amount" value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="numeric" autoComplete="off" />
         <Field label="Memo (optional)" value={memo} onChange={(e) => setMemo(e.target.value)} autoComplete="off" />
-        <div>
-          <button type="submit" disabled={busy}>
-            Send
-          </button>
-          {busy && <span className="muted"> Signing and sending…</span>}
-        </div>
+        <SubmitRow busy={busy} label="Send" busyText="Signing and sending…" />
         {outcome?.ok === true && <p role="status">Sent, id {outcome.id.slice(0, 12)}…</p>}
         <FormFailure outcome={outcome} />
       </form>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
-import { FormFailure, useFormAction } from './form-action.tsx';
+import { FormFailure, useFormAction, SubmitRow } from './form-action.tsx';
 import { storageProblem } from './storage-advice.ts';
 import { checkPut } from './storage-check.ts';
 
@@ -28,12 +28,7 @@ export function StoreValueForm(props: { star: Pick<Star, 'put'> }) {
         <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} /> Private: only you and the readers you name can read it
       </label>
       {isPrivate && <Field label="Readers (addresses, optional)" value={readers} onChange={(e) => setReaders(e.target.value)} placeholder="sw1… sw1…" autoComplete="off" spellCheck={false} />}
-      <div>
-        <button type="submit" disabled={busy}>
-          Store
-        </button>
-        {busy && <span className="muted"> Signing and storing on 3 Stars…</span>}
-      </div>
+      <SubmitRow busy={busy} label="Store" busyText="Signing and storing on 3 Stars…" />
       {outcome?.ok === true && (
         <p role="status">
           Stored “{outcome.key}”{outcome.private ? ', sealed for its readers' : ''}.

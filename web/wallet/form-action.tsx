@@ -43,3 +43,15 @@ export function FormFailure(props: { outcome: FormOutcome<object> | null }) {
     </p>
   );
 }
+
+/** A form's submit button, disabled while its call runs, with what it is doing meanwhile. */
+export function SubmitRow(props: { busy: boolean; label: string; busyText: string }) {
+  return (
+    <div>
+      <button type="submit" disabled={props.busy}>
+        {props.label}
+      </button>
+      {props.busy && <span className="muted"> {props.busyText}</span>}
+    </div>
+  );
+}
