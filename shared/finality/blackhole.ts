@@ -242,10 +242,18 @@ function parseBody(value: unknown, header: BlackholeHeader): BlackholeBody {
   for (let i = 1; i < roster.length; i++) {
     if (compareBytes(roster[i - 1]!, roster[i]!) >= 0) malformed('body.roster is not sorted and unique');
   }
-  if (!bytesEqual(merkleRoot(checkpoints.map(checkpointHash)), header.checkpointsRoot)) malformed('checkpointsRoot does not match the checkpoints');
-  if (!bytesEqual(merkleRoot(accepted), header.finalRoot)) malformed('finalRoot does not match the accepted half-blocks');
-  if (!bytesEqual(merkleRoot(roster), header.rosterRoot)) malformed('rosterRoot does not match the roster');
-  return { checkpoints, accepted, rejected, roster };
+  const body = { checkpoints, accepted, rejected, roster };
+  const problem = rootsProblem(header, body);
+  if (problem !== undefined) malformed(problem);
+  return body;
+}
+
+/** Which of the header's roots the body does not match; undefined when all do. */
+function rootsProblem(header: BlackholeHeader, body: BlackholeBody): string | undefined {
+  if (!bytesEqual(merkleRoot(body.checkpoints.map(checkpointHash)), header.checkpointsRoot)) return 'checkpointsRoot does not match the checkpoints';
+  if (!bytesEqual(merkleRoot(body.accepted), header.finalRoot)) return 'finalRoot does not match the accepted half-blocks';
+  if (!bytesEqual(merkleRoot(body.roster), header.rosterRoot)) return 'rosterRoot does not match the roster';
+  return undefined;
 }
 
 /**
@@ -267,14 +275,9 @@ export function decodeBlackhole(bytes: Uint8Array): Decoded<BlackholeBlock> {
   return d;
 }
 
-/** Which of the header's roots the body does not match; undefined when all do. */
+/** Which of the header's roots the block's body does not match (decoded blocks were checked then); undefined when all do. */
 export function bodyRootsProblem(block: BlackholeBlock): string | undefined {
-  if (rootsChecked.has(block)) return undefined;
-  const { header, body } = block;
-  if (!bytesEqual(merkleRoot(body.accepted), header.finalRoot)) return 'finalRoot does not match the accepted list';
-  if (!bytesEqual(merkleRoot(body.checkpoints.map(checkpointHash)), header.checkpointsRoot)) return 'checkpointsRoot does not match the checkpoints';
-  if (!bytesEqual(merkleRoot(body.roster), header.rosterRoot)) return 'rosterRoot does not match the roster';
-  return undefined;
+  return rootsChecked.has(block) ? undefined : rootsProblem(block.header, block.body);
 }
 
 function headerVerifyItems(header: BlackholeHeader, sigs: BlackholeBlock['sigs'], galaxies: readonly Uint8Array[]): VerifyItem[] {
