@@ -131,8 +131,10 @@ export class GalaxyCore {
   readonly #finalAt = new Map<string, number>();
   #ledger: GalaxyLedger;
   #prevCheckpoints = new Map<number, Uint8Array>();
-  /** seats of the round after the head, by cluster */
+  /** seats of the round after the head, by cluster (set with #setSeats) */
   #seats: Uint8Array[][] = [];
+  /** clusters with at least one seat this round: the certs a proposal waits for */
+  #seated = 0;
   /** cert validity against the current head (cleared with every block) */
   #certValid = new Map<string, string | undefined>();
   #cur!: Height;
@@ -158,7 +160,7 @@ export class GalaxyCore {
     this.#hashes = [blackholeHash(genesis.header)];
     this.#ledger = new GalaxyLedger(opts.balances);
     this.#clusterPolicy = checkClusterPolicy(opts.clusterPolicy ?? DEFAULT_CLUSTER_POLICY);
-    this.#seats = clusterSeatsAfter(genesis, this.#hashes[0]!, this.#seatCount);
+    this.#setSeats(clusterSeatsAfter(genesis, this.#hashes[0]!, this.#seatCount));
     this.#startHeight(undefined);
     // our own database: signatures were checked before it was written; the replay still
     // proves the stored blocks rebuild exactly the state their headers commit to
@@ -286,7 +288,7 @@ export class GalaxyCore {
     const cur = this.#cur;
     if (!cur.agreement.proposed) {
       const since = now - cur.startedAt!;
-      const emptyRoster = !this.#hasSeats() && this.#freshRoster(now).length > 0;
+      const emptyRoster = this.#seated === 0 && this.#freshRoster(now).length > 0;
       if (since >= this.#roundTimeoutMs * 2 ** this.#timeouts || (emptyRoster && since >= this.#emptyRosterMs)) this.#propose(out, now);
     }
     if (this.#aheadSince !== undefined && now - this.#aheadSince >= CATCH_UP_AFTER_MS) this.#askFetch(out, now);
@@ -404,16 +406,12 @@ export class GalaxyCore {
 
   /** Proposes once it holds a cert from every cluster that has facilitators this round (a round without any waits for the timers). */
   #maybePropose(out: GalaxyOutputs, now: number): void {
-    const seated = this.#seatedClusters();
-    if (seated > 0 && this.#cur.certs.size >= seated) this.#propose(out, now);
+    if (this.#seated > 0 && this.#cur.certs.size >= this.#seated) this.#propose(out, now);
   }
 
-  #seatedClusters(): number {
-    return this.#seats.filter((s) => s.length > 0).length;
-  }
-
-  #hasSeats(): boolean {
-    return this.#seatedClusters() > 0;
+  #setSeats(seats: Uint8Array[][]): void {
+    this.#seats = seats;
+    this.#seated = seats.filter((s) => s.length > 0).length;
   }
 
   #propose(out: GalaxyOutputs, now: number): void {
@@ -448,7 +446,7 @@ export class GalaxyCore {
   #build(contributions: Contribution[]): StoredBlackhole {
     const proposals = contributions.map((c) => decodeGalaxyProposal(c.value)).flatMap((d) => (d.ok ? [d.value] : []));
     const clusters = this.head.header.clusterCount;
-    const seated = this.#seatedClusters();
+    const seated = this.#seated;
     const chosen = new Map<number, CheckpointCert>();
     // proposals mostly carry the same certs: stop decoding once every cluster has one
     for (const p of proposals) {
@@ -565,7 +563,7 @@ export class GalaxyCore {
     this.#hashes.push(blackholeHash(entry.block.header));
     for (const a of entry.block.body.accepted) this.#finalAt.set(toHex(a), height);
     this.#prevCheckpoints = advanceCheckpoints(this.#prevCheckpoints, entry.block);
-    this.#seats = clusterSeatsAfter(entry.block, this.headHash, this.#seatCount);
+    this.#setSeats(clusterSeatsAfter(entry.block, this.headHash, this.#seatCount));
     this.#certValid = new Map();
   }
 
@@ -576,7 +574,7 @@ export class GalaxyCore {
     // do on a loaded network would cut every round and finalise nothing; one checkpoint
     // brings the timeout back down. It only times proposals: block content is unaffected.
     if (entry.block.body.checkpoints.length > 0) this.#timeouts = 0;
-    else if (this.#hasSeats()) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
+    else if (this.#seated > 0) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
     this.#append(entry);
     out.blocks.push(entry);
     this.#startHeight(now);

@@ -66,7 +66,7 @@ export function clusterSeatsAfter(head: BlackholeBlock, headHash: Uint8Array, co
 
 /** One cluster's facilitators for the round after `head` (see clusterSeatsAfter). */
 export function seatsAfter(head: BlackholeBlock, headHash: Uint8Array, count: number, cluster = 0): Uint8Array[] {
-  const members = head.header.clusterCount <= 1 ? head.body.roster : head.body.roster.filter((pk) => clusterOf(pk, head.header.clusterCount) === cluster);
+  const members = head.body.roster.filter((pk) => clusterOf(pk, head.header.clusterCount) === cluster);
   return selectFacilitators(headHash, members, { count });
 }
 
