@@ -234,9 +234,10 @@ export class ChainService {
   noteFinality(hashes: readonly string[]): void {
     // another cluster's proposal, held for want of its sender's history, may be final now:
     // adopted, and countersigned when it pays this account
-    const adopted = this.engine.noteFinal(hashes, Date.now());
+    const now = Date.now();
+    const adopted = this.engine.noteFinal(hashes, now);
     if (adopted.stored.length > 0 || adopted.transfers.length > 0 || adopted.toAgree.length > 0) {
-      void this.apply(adopted, Date.now()).catch((err: unknown) => console.warn('starweave: cannot take a final proposal from another cluster', err));
+      void this.apply(adopted, now).catch((err: unknown) => console.warn('starweave: cannot take a final proposal from another cluster', err));
     }
     const ledger = this.engine.ledger;
     const self = toHex(this.signer.pk);

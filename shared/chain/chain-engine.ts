@@ -74,7 +74,7 @@ export class ChainEngine {
   }
 
   ingest(items: readonly IncomingBlock[], now: number): IngestReport {
-    const report: IngestReport = { outcomes: [], verdict: 'ignore', stored: [], missing: false, proofs: [], toAgree: [], transfers: [] };
+    const report = emptyReport();
     let invalid = false;
     let accepted = false;
     for (const item of items) {
@@ -102,7 +102,7 @@ export class ChainEngine {
    * its receiver can countersign it and the agreement can be judged.
    */
   noteFinal(ids: Iterable<string>, now: number): IngestReport {
-    const report: IngestReport = { outcomes: [], verdict: 'ignore', stored: [], missing: false, proofs: [], toAgree: [], transfers: [] };
+    const report = emptyReport();
     let adopted = false;
     for (const id of ids) {
       const item = this.orphans.get(id);
@@ -268,6 +268,10 @@ export class ChainEngine {
       }
     }
   }
+}
+
+function emptyReport(): IngestReport {
+  return { outcomes: [], verdict: 'ignore', stored: [], missing: false, proofs: [], toAgree: [], transfers: [] };
 }
 
 function halfHash(ledger: Ledger, b: HalfBlock): Uint8Array {

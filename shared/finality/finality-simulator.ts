@@ -391,7 +391,7 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     if (topic === 'blackhole') return allStars;
     return galaxyParties;
   };
-  const send = (from: Party, behaviour: FinalityBehaviour, to: Party, topic: Topic, payload: unknown, bytes: number, extra = 0): void => {
+  const send = (behaviour: FinalityBehaviour, to: Party, topic: Topic, payload: unknown, bytes: number, extra = 0): void => {
     schedule({ at: now + latencyOf(behaviour) + extra, kind: 'deliver', to, topic, payload, bytes });
   };
   const publish = (from: Party, behaviour: FinalityBehaviour, topic: Topic, payload: unknown, bytes: number, cluster = 0, extraDelay?: (to: Party) => number): void => {
@@ -399,7 +399,7 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     if (from.t === 'star') stars[from.i]!.sent++;
     for (const to of recipients(topic, cluster)) {
       if (to.t === from.t && to.i === from.i) continue;
-      send(from, behaviour, to, topic, payload, bytes, extraDelay?.(to) ?? 0);
+      send(behaviour, to, topic, payload, bytes, extraDelay?.(to) ?? 0);
     }
   };
 
@@ -581,8 +581,7 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
     const from = star.engine.ledger.head(author.keys.pk).seq;
     for (const b of author.engine.ledger.chain(author.keys.pk).slice(from)) {
       if (b.block.linkSeq > 0 && !star.engine.ledger.block(b.block.linkPk, b.block.linkSeq)) {
-        const p = author.engine.ledger.block(b.block.linkPk, b.block.linkSeq);
-        const pBytes = p && author.engine.bytesOf(p.hash);
+        const pBytes = proposalBytes(author, b.block);
         if (pBytes) ingest(star, pBytes);
       }
       const bytes = author.engine.bytesOf(b.hash);
@@ -608,18 +607,23 @@ export function simulateFinality(options: FinalitySimOptions): FinalitySimResult
    * straight to its receiver; an agreement to another cluster's proposal goes with that
    * (final) proposal, so cluster-mates can judge it.
    */
+  /** the bytes of the proposal an agreement countersigns, as this Star holds them */
+  const proposalBytes = (star: SimStar, agreement: HalfBlock): Uint8Array | undefined => {
+    const p = star.engine.ledger.block(agreement.linkPk, agreement.linkSeq);
+    return p && star.engine.bytesOf(p.hash);
+  };
+
   const publishOwn = (star: SimStar, block: HalfBlock, bytes: Uint8Array, extraDelay?: (to: Party) => number): void => {
     const me: Party = { t: 'star', i: star.i };
     const count = star.finality.head.header.clusterCount;
     const other = star.cluster !== clusterOf(block.linkPk, count);
     if (block.linkSeq > 0 && other) {
-      const p = star.engine.ledger.block(block.linkPk, block.linkSeq);
-      const pBytes = p && star.engine.bytesOf(p.hash);
+      const pBytes = proposalBytes(star, block);
       if (pBytes) publish(me, 'honest', 'chain', pBytes, pBytes.length, star.cluster);
     }
     publish(me, 'honest', 'chain', bytes, bytes.length, star.cluster, extraDelay);
     const receiver = starIndex.get(toHex(block.linkPk));
-    if (block.linkSeq === 0 && other && receiver !== undefined) send(me, 'honest', { t: 'star', i: receiver }, 'chain', bytes, bytes.length, extraDelay?.({ t: 'star', i: receiver }) ?? 0);
+    if (block.linkSeq === 0 && other && receiver !== undefined) send('honest', { t: 'star', i: receiver }, 'chain', bytes, bytes.length, extraDelay?.({ t: 'star', i: receiver }) ?? 0);
   };
 
   /** Transfers of this sender whose two halves are both final in its view (its Blackhole blocks). */
