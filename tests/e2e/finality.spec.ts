@@ -13,7 +13,13 @@ import { expect, test } from './support/fixtures.ts';
 import type { StarTab } from './support/stars.ts';
 
 const TABS = 12;
-const final = { timeout: 60_000 };
+/**
+ * Budgets, not expectations: on a quiet machine a transfer is final in seconds, but twelve
+ * tabs on two shared cores have been measured at a checkpointed block only every 25–30 s,
+ * so a poll gets several rounds and a test the time to open its tabs and fund them.
+ */
+const final = { timeout: 120_000 };
+test.describe.configure({ timeout: 480_000 });
 
 interface FinalityDebug {
   round: number;
@@ -116,16 +122,21 @@ test.describe('with one Galaxy', () => {
       const statuses = await Promise.all(spends.map((t) => statusIn(tab, t.id)));
       expect(statuses.filter((s) => s === 'final').length, `star ${tab.index} sees ${statuses.join(', ')}`).toBeLessThanOrEqual(1);
     }
-    // the forker's and receivers' final balances are the same in every tab, never overspent,
-    // and nothing is created or lost: what left the forker is what the receivers hold
+    // the forker's and receivers' final balances are the same in every tab
     await expect
       .poll(async () => {
         const table = await finalBalances(tabs, addresses.slice(0, 3));
-        return table.every((row) => row.join() === table[0]!.join()) ? table[0]![0]! + table[0]![1]! + table[0]![2]! : 'tabs disagree';
+        return table.every((row) => row.join() === table[0]!.join()) ? 'agree' : `tabs disagree: ${JSON.stringify(table)}`;
       }, final)
-      .toBe(funds);
-    const row = (await finalBalances(tabs.slice(0, 1), addresses.slice(0, 3)))[0]!;
-    expect(row[1]! + row[2]!).toBeLessThanOrEqual(funds);
+      .toBe('agree');
+    // and never overspent: at most one receiver is credited, and with no more than left the
+    // forker. (Less is allowed: a receiver that learnt of the fork before it countersigned
+    // refuses the proven forker for good, so when its twin is the one made final, the
+    // forker's spend is final and nobody is credited.)
+    const [forkerFinal, aFinal, bFinal] = (await finalBalances(tabs.slice(0, 1), addresses.slice(0, 3)))[0]!;
+    expect(aFinal === 0 || bFinal === 0, `receivers hold ${aFinal} and ${bFinal}`).toBe(true);
+    expect(forkerFinal).toBeGreaterThanOrEqual(0);
+    expect(aFinal! + bFinal!).toBeLessThanOrEqual(funds - forkerFinal!);
   });
 });
 
