@@ -271,6 +271,27 @@ describe('GalaxyCore', () => {
     }
   });
 
+  it('after a round that needed longer than the timeout, waits twice its smoothed duration, so the next such round is not cut', () => {
+    const net = setup();
+    const core = net.cores[0]!;
+    assert.equal(core.roundTimeoutNow, 5_000);
+    // round 2 began with block 1 at t=1000; its checkpoint comes 8 s later (no tick cut it)
+    const t = transfer(alice, bob, undefined, undefined, 7);
+    net.submit(certFor(core, [t.cp, t.ca]), 9_000);
+    assert.equal(core.height, 2);
+    assert.equal(core.roundTimeoutNow, 16_000, '2 × the 8 s the round took');
+    net.tick(9_000 + 15_999);
+    assert.equal(core.height, 2, 'the 5 s timeout would have cut this round');
+    net.tick(9_000 + 16_000);
+    assert.equal(core.height, 3);
+    assert.deepEqual(core.head.body.checkpoints, []);
+    assert.equal(core.roundTimeoutNow, 32_000, 'a round cut by the timeout still doubles it');
+    // a 2 s round with a checkpoint: the smoothed duration moves a quarter of the way to it
+    net.submit(certFor(core, []), 25_000 + 2_000);
+    assert.equal(core.height, 4);
+    assert.equal(core.roundTimeoutNow, 2 * (8_000 + 0.25 * (2_000 - 8_000)));
+  });
+
   it('raises the cluster count when the roster outgrows a cluster: the same block at every Galaxy and on replay, seats drawn per cluster', () => {
     const net = new GalaxyNet(4, balances);
     // presence keys only (never signing here): 70 distinct 32-byte keys
