@@ -13,7 +13,7 @@ import { blackholeSigningBytes, encodeBlackhole, type BlackholeBlock } from '../
 import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, type Checkpoint } from '../shared/finality/checkpoint.ts';
 import { GalaxyCore } from '../shared/finality/galaxy-core.ts';
 import { nobleVerify, testKey } from '../shared/finality/test-fixtures.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, encodeEnvelope, envelopeSigningBytes, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, ROUND_TOPIC } from '../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, encodeEnvelope, envelopeSigningBytes, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, roundTopic } from '../shared/finality/wire.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createRelayGossipJudge } from './gossip-judge.ts';
 
@@ -107,17 +107,24 @@ describe('relay gossip judge: finality topics', () => {
     const unsigned = { kind: 'galaxy' as const, instance: 1, cluster: 0, from: outsider.pk, items: [{ to: -1, m: { t: 'share' as const, hash: new Uint8Array(32), sig: new Uint8Array(64) } }] };
     const env = encodeEnvelope({ ...unsigned, sig: outsider.sign(envelopeSigningBytes(unsigned)) });
     assert.equal((await judge(GALAXY_TOPIC, env, now)).verdict, 'accept');
-    assert.match((await judge(ROUND_TOPIC, env, now)).reason ?? '', /a galaxy envelope on the round topic/);
+    assert.match((await judge(roundTopic(0), env, now)).reason ?? '', /a galaxy envelope on the round topic/);
     assert.equal((await judge(GALAXY_TOPIC, new Uint8Array([0xa0]), now)).verdict, 'reject');
-    assert.match((await judge(ROUND_TOPIC, new Uint8Array(MAX_ENVELOPE_BYTES + 1), now)).reason ?? '', /too large/);
+    assert.match((await judge(roundTopic(0), new Uint8Array(MAX_ENVELOPE_BYTES + 1), now)).reason ?? '', /too large/);
+    // a round envelope belongs on its own cluster's round topic only
+    const round = { ...unsigned, kind: 'round' as const, cluster: 1 };
+    const roundEnv = encodeEnvelope({ ...round, sig: outsider.sign(envelopeSigningBytes(round)) });
+    assert.equal((await judge(roundTopic(1), roundEnv, now)).verdict, 'accept');
+    assert.match((await judge(roundTopic(0), roundEnv, now)).reason ?? '', /cluster 1's envelope on cluster 0's round topic/);
   });
 
   it('judges checkpoint certificates by shape (facilitator signatures are the Galaxies\' to check)', async () => {
     const bytes = encodeHalfBlock(b1);
     const checkpoint: Checkpoint = { cluster: 0, round: 2, base: new Uint8Array(32), prev: new Uint8Array(32), entries: [sha256(bytes)] };
     const cert = { checkpoint, blocks: [bytes], sigs: [{ signer: 0, sig: outsider.sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] };
-    assert.equal((await judge(CHECKPOINT_TOPIC, encodeCheckpointCert(cert), now)).verdict, 'accept');
+    assert.equal((await judge(checkpointTopic(0), encodeCheckpointCert(cert), now)).verdict, 'accept');
     const mismatched = { ...cert, blocks: [encodeHalfBlock(b2)] };
-    assert.equal((await judge(CHECKPOINT_TOPIC, encodeCheckpointCert(mismatched), now)).verdict, 'reject');
+    assert.equal((await judge(checkpointTopic(0), encodeCheckpointCert(mismatched), now)).verdict, 'reject');
+    // and on its own cluster's checkpoint topic only
+    assert.match((await judge(checkpointTopic(3), encodeCheckpointCert(cert), now)).reason ?? '', /cluster 0's certificate on cluster 3's checkpoint topic/);
   });
 });

@@ -18,7 +18,7 @@ import { encodeChainMessage, MAX_STREAM_BYTES, SYNC_PROTOCOL } from '../shared/c
 import { gossipOptions, scoreTopic } from '../shared/gossip/gossip-config.ts';
 import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '../shared/gossip/topics.ts';
 import type { GossipJudgement } from '../shared/gossip/validate.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, GALAXY_TOPIC, ROUND_TOPIC } from '../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, GALAXY_TOPIC, roundTopic } from '../shared/finality/wire.ts';
 import { serveExchange } from '../shared/net/lp-exchange.ts';
 import { answerSyncRequest, type SyncSource } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
@@ -32,8 +32,10 @@ export type RelayNode = Libp2p<{ pubsub: GossipSub; relay: ReturnType<ReturnType
 /**
  * Topics the relay is in from the start and never leaves: Stars and Galaxies rely on it to
  * route them (a Galaxy's first block share must not wait for the relay to notice a subscriber).
+ * Cluster 0 always exists; other clusters' round and checkpoint topics are joined when a
+ * Star subscribes to them, like any other Starweave topic.
  */
-export const PERMANENT_TOPICS: readonly string[] = [DISCOVERY_TOPIC, CHAIN_TOPIC, PRESENCE_TOPIC, ROUND_TOPIC, CHECKPOINT_TOPIC, GALAXY_TOPIC, BLACKHOLE_TOPIC];
+export const PERMANENT_TOPICS: readonly string[] = [DISCOVERY_TOPIC, CHAIN_TOPIC, PRESENCE_TOPIC, roundTopic(0), checkpointTopic(0), GALAXY_TOPIC, BLACKHOLE_TOPIC];
 
 export interface RelayChainDeps {
   /** the relay's gossip verdict: shared rules plus signatures */

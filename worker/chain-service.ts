@@ -45,6 +45,11 @@ export interface CoreOutputs {
   message(m: InboxMessage): void;
   /** what this Star holds for the network changed (at most twice a second), or the quota filled up */
   storage(stats: StorageStats): void;
+  /**
+   * This Star's cluster, at start and whenever a Blackhole block moves it: be in that
+   * cluster's round and checkpoint topics (roundTopic, checkpointTopic) and no other's.
+   */
+  cluster?(cluster: number): void;
 }
 
 export interface GossipItem {

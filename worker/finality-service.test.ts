@@ -14,7 +14,7 @@ import { toHex } from '../shared/codec/hex.ts';
 import type { Signer } from '../shared/crypto/signer.ts';
 import { blackholeSigningBytes, encodeBlackhole } from '../shared/finality/blackhole.ts';
 import { GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, ROUND_TOPIC } from '../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, roundTopic } from '../shared/finality/wire.ts';
 import { decodeCheckpointCert } from '../shared/finality/checkpoint.ts';
 import type { Transfer } from '../shared/chain/transfers.ts';
 import { ChainService, type CoreOutputs } from './chain-service.ts';
@@ -71,6 +71,8 @@ interface TestStar {
   chain: ChainService;
   finality: FinalityService;
   transfers: Transfer[];
+  /** what the service told the page about this Star's cluster (out.cluster) */
+  clusters: number[];
 }
 
 /** A transfer's status in a Star, or the error code while that Star does not know it yet. */
@@ -128,6 +130,7 @@ class Network {
 
   async addStar(signer: Signer, db = memoryDb()): Promise<TestStar> {
     const transfers: Transfer[] = [];
+    const clusters: number[] = [];
     const self = { signer } as TestStar;
     const out: CoreOutputs = {
       publish: (topic, bytes) => this.publish(self, topic, bytes),
@@ -138,11 +141,12 @@ class Network {
       storeSend: () => undefined,
       message: () => undefined,
       storage: () => undefined,
+      cluster: (c) => clusters.push(c),
     };
     const finality = new FinalityService({ signer, network: NETWORK, galaxies: [this.galaxySigner.pk], balances: this.balances, db, out });
     const chain = await ChainService.open(signer, this.balances, db, out, Date.now(), finality.hooks());
     await finality.start(chain);
-    Object.assign(self, { address: addressFromPublicKey(signer.pk), db, chain, finality, transfers });
+    Object.assign(self, { address: addressFromPublicKey(signer.pk), db, chain, finality, transfers, clusters });
     this.stars.push(self);
     return self;
   }
@@ -152,11 +156,11 @@ class Network {
       for (const s of this.stars) {
         if (s === from || !this.stars.includes(s)) continue;
         if (topic === CHAIN_TOPIC) void s.chain.judgeGossip([{ bytes, from: 'peer' }], Date.now());
-        if (topic === ROUND_TOPIC) void s.finality.judgeRound([bytes]);
-        if (topic === CHECKPOINT_TOPIC) void s.finality.judgeCheckpoint([bytes]);
+        if (topic === roundTopic(0)) void s.finality.judgeRound([bytes]);
+        if (topic === checkpointTopic(0)) void s.finality.judgeCheckpoint([bytes]);
         if (topic === BLACKHOLE_TOPIC) void s.finality.judgeBlackhole([bytes]);
       }
-      if (topic === CHECKPOINT_TOPIC) {
+      if (topic === checkpointTopic(0)) {
         const d = decodeCheckpointCert(bytes);
         if (d.ok) {
           this.certs++;
@@ -209,6 +213,8 @@ describe('finality service (worker adapter)', () => {
     }
     const status = d!.finality.status();
     assert.ok(status.finalHeight > 0);
+    // one cluster all along: the page was told once, at start, to be in cluster 0's topics
+    for (const s of net.stars) assert.deepEqual(s.clusters, [0]);
     assert.equal(status.round, status.finalHeight + 1);
     assert.ok(status.final >= 2);
 

@@ -44,7 +44,7 @@ import {
 import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
 import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
-import { CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, ROUND_TOPIC, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
+import { checkpointTopic, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, roundTopic, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
 import type { ChainHooks, ChainService, CoreOutputs } from './chain-service.ts';
 import type { StarDb } from './star-db.ts';
 
@@ -120,6 +120,8 @@ export class FinalityService {
    * final ones are FinalBalances' own record.
    */
   private readonly rejected = new Set<string>();
+  /** the cluster last handed to `out.cluster` (the topics the page is in) */
+  private reportedCluster?: number;
 
   /**
    * Builds the core on the genesis block. Then: hand `hooks()` to the ChainService, and
@@ -159,7 +161,16 @@ export class FinalityService {
     } finally {
       this.replaying = false;
     }
+    this.reportCluster();
     if (!this.closed) this.timer = setInterval(() => this.onTimer(), TICK_MS);
+  }
+
+  /** Tells the page when this Star's cluster is not the one its topics follow. */
+  private reportCluster(): void {
+    const cluster = this.core.cluster;
+    if (this.closed || cluster === this.reportedCluster) return;
+    this.reportedCluster = cluster;
+    this.deps.out.cluster?.(cluster);
   }
 
   close(): void {
@@ -308,6 +319,7 @@ export class FinalityService {
     if (this.core.height <= before) return 'ignore';
     this.lastHeadAt = Date.now();
     this.deps.onSeed?.(block.header.seed);
+    if (!this.replaying) this.reportCluster();
     // kept after it is verified; a reload replays these instead of fetching them again
     void this.deps.db.put('blackhole', { bytes: bytes ?? encodeBlackhole(block) }, block.header.height).catch((err: unknown) => console.warn('starweave: cannot keep a Blackhole block', err));
     return 'accept';
@@ -324,7 +336,7 @@ export class FinalityService {
       for (const u of o.send) this.sendEnvelope(u);
       for (const cert of o.certs) {
         this.learnCert(cert, false);
-        this.deps.out.publish(CHECKPOINT_TOPIC, encodeCheckpointCert(cert));
+        this.deps.out.publish(checkpointTopic(cert.checkpoint.cluster), encodeCheckpointCert(cert));
       }
     }
     for (const hash of o.final) {
@@ -388,7 +400,7 @@ export class FinalityService {
     const signing = this.deps.signer.sign(envelopeSigningBytes(u));
     this.sending = this.sending.then(async () => {
       const sig = await signing;
-      if (!this.closed) this.deps.out.publish(ROUND_TOPIC, encodeEnvelope({ ...u, sig }));
+      if (!this.closed) this.deps.out.publish(roundTopic(u.cluster), encodeEnvelope({ ...u, sig }));
     }).catch((err: unknown) => console.warn('starweave: cannot sign a round envelope', err));
   }
 

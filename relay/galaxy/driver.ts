@@ -35,7 +35,7 @@ import {
   type GalaxyOutputs,
   type StoredBlackhole,
 } from '../../shared/finality/galaxy-core.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, GALAXY_TOPIC } from '../../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, GALAXY_TOPIC } from '../../shared/finality/wire.ts';
 import type { Verdict } from '../../shared/gossip/validate.ts';
 import { PRESENCE_TOPIC } from '../../shared/gossip/topics.ts';
 import type { Logger } from '../log.ts';
@@ -80,6 +80,8 @@ export interface GalaxyDriverDeps {
   verifier?: Ed25519Verifier;
   /** the chain on disk cannot take a block the core produced: stop the process */
   onFatal(err: Error): void;
+  /** the cluster count changed, so the topics to be in did: `handlers()` again */
+  onTopics?(handlers: Record<string, TopicHandler>): void;
 }
 
 
@@ -112,6 +114,8 @@ export class GalaxyDriver {
   private stopped = false;
   /** our envelopes for the height being agreed, for resending */
   private sent: { instance: number; envelopes: Uint8Array[]; lastAt: number } = { instance: -1, envelopes: [], lastAt: 0 };
+  /** the cluster count the last `handlers()` covered */
+  private topicClusters = 0;
 
   constructor(deps: GalaxyDriverDeps) {
     this.d = deps;
@@ -160,14 +164,19 @@ export class GalaxyDriver {
     return this.queue;
   }
 
-  /** The gossip verdicts, by topic, for the libp2p node. */
+  /**
+   * The gossip verdicts, by topic, for the libp2p node: presence, the Galaxies' own topic,
+   * Blackhole blocks, and the checkpoint topic of every cluster the head block sets.
+   */
   handlers(): Record<string, TopicHandler> {
-    return {
+    this.topicClusters = this.d.core.clusterCount;
+    const handlers: Record<string, TopicHandler> = {
       [PRESENCE_TOPIC]: (data, now) => this.onPresence(data, now),
-      [CHECKPOINT_TOPIC]: async (data, now) => this.onCheckpoint(data, now),
       [GALAXY_TOPIC]: (data) => this.onEnvelope(data),
       [BLACKHOLE_TOPIC]: (data) => this.onBlackhole(data),
     };
+    for (let c = 0; c < this.topicClusters; c++) handlers[checkpointTopic(c)] = async (data, now) => this.onCheckpoint(data, now);
+    return handlers;
   }
 
   /** What the HTTP API reads. */
@@ -339,6 +348,7 @@ export class GalaxyDriver {
     const { block } = stored;
     const height = block.header.height;
     if (publish) await this.d.publish(BLACKHOLE_TOPIC, encodeBlackhole(block));
+    if (this.d.core.clusterCount !== this.topicClusters) this.d.onTopics?.(this.handlers());
     const now = this.now();
     const m = this.d.metrics;
     m.height.set(this.d.core.height);

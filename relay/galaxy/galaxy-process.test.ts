@@ -30,7 +30,7 @@ import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, type Chec
 import { selectFacilitators } from '../../shared/finality/facilitators.ts';
 import { decodeStoredBlackhole } from '../../shared/finality/galaxy-core.ts';
 import { testKey } from '../../shared/finality/test-fixtures.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC } from '../../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic } from '../../shared/finality/wire.ts';
 import { gossipOptions } from '../../shared/gossip/gossip-config.ts';
 import { PRESENCE_TOPIC } from '../../shared/gossip/topics.ts';
 import { startNetwork, type NetworkProcess } from '../../tests/e2e/support/network-process.ts';
@@ -83,7 +83,7 @@ async function joinRelay(network: NetworkProcess): Promise<{ peer: Peer; blocks:
   // the relay routes the finality and presence topics from the start: wait until we know it does
   await until('the relay on the presence and checkpoint topics', () => {
     const relayIn = (topic: string) => peer.services.pubsub.getSubscribers(topic).some((p) => p.toString() === peerId);
-    return relayIn(PRESENCE_TOPIC) && relayIn(CHECKPOINT_TOPIC) ? true : undefined;
+    return relayIn(PRESENCE_TOPIC) && relayIn(checkpointTopic(0)) ? true : undefined;
   });
   return { peer, blocks };
 }
@@ -151,7 +151,7 @@ describe('one Galaxy process with the relay', () => {
       if (seats.length !== 1 || toHex(seats[0]!) !== toHex(star.pk)) return undefined;
       const checkpoint: Checkpoint = { cluster: 0, round: h.height + 1, base: fromHex(h.hash)!, prev: ZERO_HASH, entries: [sha256(bytes)] };
       const cert = { checkpoint, blocks: [bytes], sigs: [{ signer: 0, sig: star.sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] };
-      await peer.services.pubsub.publish(CHECKPOINT_TOPIC, encodeCheckpointCert(cert));
+      await peer.services.pubsub.publish(checkpointTopic(0), encodeCheckpointCert(cert));
       const deadline = Date.now() + 2_500;
       while (Date.now() < deadline) {
         if ((await fetch(`${galaxyUrl}/proof/${payoutId}`)).status === 200) return true;

@@ -24,7 +24,7 @@ import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, type Chec
 import { selectFacilitators } from '../../shared/finality/facilitators.ts';
 import { decodeStoredBlackhole, GalaxyCore } from '../../shared/finality/galaxy-core.ts';
 import { testKey } from '../../shared/finality/test-fixtures.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, GALAXY_TOPIC, encodeEnvelope, envelopeSigningBytes } from '../../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, GALAXY_TOPIC, encodeEnvelope, envelopeSigningBytes } from '../../shared/finality/wire.ts';
 import { PRESENCE_TOPIC } from '../../shared/gossip/topics.ts';
 import { createLogger } from '../log.ts';
 import { decodeStoredRows, GalaxyDriver, nobleVerify } from './driver.ts';
@@ -121,9 +121,9 @@ describe('Galaxy driver and HTTP API (one Galaxy, in process)', () => {
     assert.deepEqual(seats.map(toHex), [toHex(star.pk)]);
     const checkpoint: Checkpoint = { cluster: 0, round: 2, base: headHash, prev: ZERO_HASH, entries: [sha256(paymentBytes)] };
     const cert = { checkpoint, blocks: [paymentBytes], sigs: [{ signer: 0, sig: star.sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] };
-    assert.equal(await handlers[CHECKPOINT_TOPIC]!(new Uint8Array([0xa0]), now), 'reject');
+    assert.equal(await handlers[checkpointTopic(0)]!(new Uint8Array([0xa0]), now), 'reject');
     now += 50;
-    assert.equal(await handlers[CHECKPOINT_TOPIC]!(encodeCheckpointCert(cert), now), 'accept');
+    assert.equal(await handlers[checkpointTopic(0)]!(encodeCheckpointCert(cert), now), 'accept');
     await driver.idle();
     assert.equal(core.height, 2);
     assert.deepEqual(core.block(2)!.block.body.accepted.map(toHex), [paymentHash]);

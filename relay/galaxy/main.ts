@@ -117,6 +117,7 @@ const driver = new GalaxyDriver({
     console.error(`galaxy: ${err.message}`);
     void stop('fatal', 1);
   },
+  onTopics: (handlers) => network?.follow(handlers),
 });
 network = await GalaxyNetwork.create({ relayUrl: config.relayUrl, log, handlers: driver.handlers(), onPeers: (n) => metrics.peers.set(n) });
 

@@ -1,7 +1,7 @@
 /**
  * The Galaxy's libp2p client: it dials the relay over WebSockets (the relay is the gossip
- * hub every Star is connected to) and joins gossipsub like a Star, on the four topics a
- * Galaxy works with. It only moves bytes; every verdict comes from the driver's handlers.
+ * hub every Star is connected to) and joins gossipsub like a Star, on the topics a Galaxy
+ * works with (one checkpoint topic per cluster, so they change with the cluster count). It only moves bytes; every verdict comes from the driver's handlers.
  *
  * The relay is the Galaxy's only peer, so it forwards everyone's messages: a rejection
  * here would be scored against the relay, and a Galaxy that graylisted its relay would go
@@ -50,6 +50,7 @@ export class GalaxyNetwork {
   private watchdog?: ReturnType<typeof setInterval>;
   private dialing = false;
   private stopped = false;
+  private topics = new Set<string>();
 
   private constructor(node: GalaxyLibp2p, opts: GalaxyNetworkOptions) {
     this.node = node;
@@ -66,19 +67,7 @@ export class GalaxyNetwork {
       services: { identify: identify(), pubsub: gossipsub(gossipOptions('star')) },
     })) as GalaxyLibp2p;
     const net = new GalaxyNetwork(node, opts);
-    const pubsub = node.services.pubsub;
-    for (const [topic, handler] of Object.entries(opts.handlers)) {
-      pubsub.topicValidators.set(topic, async (_peer, msg) => {
-        try {
-          return (await handler(msg.data, Date.now())) as TopicValidatorResult;
-        } catch (err) {
-          // a bug in judging is not the sender's fault: drop without blame
-          opts.log.warn({ topic, err: (err as Error).message }, 'gossip handler failed');
-          return 'ignore' as TopicValidatorResult;
-        }
-      });
-      pubsub.subscribe(topic);
-    }
+    net.follow(opts.handlers);
     const peersChanged = (): void => opts.onPeers?.(node.getConnections().length);
     node.addEventListener('connection:open', peersChanged);
     node.addEventListener('connection:close', peersChanged);
@@ -88,6 +77,32 @@ export class GalaxyNetwork {
       net.schedule();
     });
     return net;
+  }
+
+  /**
+   * Be in exactly these topics, each judged by its handler: joins the new ones and leaves
+   * the rest (the checkpoint topics follow the cluster count).
+   */
+  follow(handlers: Record<string, TopicHandler>): void {
+    const pubsub = this.node.services.pubsub;
+    for (const [topic, handler] of Object.entries(handlers)) {
+      pubsub.topicValidators.set(topic, async (_peer, msg) => {
+        try {
+          return (await handler(msg.data, Date.now())) as TopicValidatorResult;
+        } catch (err) {
+          // a bug in judging is not the sender's fault: drop without blame
+          this.opts.log.warn({ topic, err: (err as Error).message }, 'gossip handler failed');
+          return 'ignore' as TopicValidatorResult;
+        }
+      });
+      if (!this.topics.has(topic)) pubsub.subscribe(topic);
+    }
+    for (const topic of this.topics) {
+      if (topic in handlers) continue;
+      pubsub.topicValidators.delete(topic);
+      pubsub.unsubscribe(topic);
+    }
+    this.topics = new Set(Object.keys(handlers));
   }
 
   get peerId(): string {

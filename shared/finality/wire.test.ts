@@ -4,6 +4,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeCanonical, type CborValue } from '../codec/cbor.ts';
 import { toHex } from '../codec/hex.ts';
 import {
+  checkpointTopic,
+  clusterTopic,
   decodeEnvelope,
   encodeEnvelope,
   envelopeSigningBytes,
@@ -11,6 +13,7 @@ import {
   MAX_ENVELOPE_BYTES,
   MAX_ENVELOPE_ITEMS,
   roundMessageToCbor,
+  roundTopic,
   type Envelope,
   type RoundMessage,
   type UnsignedEnvelope,
@@ -166,6 +169,24 @@ describe('envelopes', () => {
           assert.ok(!nobleVerify({ pk: d.value.from, message: envelopeSigningBytes(d.value), sig: d.value.sig }), `mutation at ${i} still verifies`);
         }
       }
+    }
+  });
+});
+
+describe('per-cluster topics', () => {
+  it('name one round and one checkpoint topic per cluster, and read the cluster back', () => {
+    assert.notEqual(roundTopic(0), roundTopic(1));
+    assert.notEqual(roundTopic(2), checkpointTopic(2));
+    for (const c of [0, 1, 7, 1023]) {
+      assert.deepEqual(clusterTopic(roundTopic(c)), { kind: 'round', cluster: c });
+      assert.deepEqual(clusterTopic(checkpointTopic(c)), { kind: 'checkpoint', cluster: c });
+    }
+  });
+
+  it('know no other name for a cluster, and no cluster past the last', () => {
+    const base = roundTopic(0).slice(0, -1);
+    for (const name of [`${base}01`, `${base}-1`, `${base}1.0`, `${base}`, `${base}1024`, `${base}99999`, '/starweave/blackhole/1', '/starweave/chain/1']) {
+      assert.equal(clusterTopic(name), undefined, name);
     }
   });
 });

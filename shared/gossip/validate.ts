@@ -22,7 +22,7 @@ import { checkProof, type FraudProof } from '../chain/ledger.ts';
 import { decodePresence, type Presence } from '../chain/presence.ts';
 import { decodeBlackhole, MAX_BLACKHOLE_BYTES, type BlackholeBlock } from '../finality/blackhole.ts';
 import { decodeCheckpointCert, MAX_CERT_BYTES, type CheckpointCert } from '../finality/checkpoint.ts';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, decodeEnvelope, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, ROUND_TOPIC, type Envelope } from '../finality/wire.ts';
+import { BLACKHOLE_TOPIC, clusterTopic, decodeEnvelope, GALAXY_TOPIC, MAX_ENVELOPE_BYTES, type Envelope } from '../finality/wire.ts';
 import { decodeAppMessage, type AppMessage } from './app-message.ts';
 import { appTopicName, CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from './topics.ts';
 
@@ -45,21 +45,24 @@ export interface GossipJudgement {
   chain?: ChainGossip;
   /** PRESENCE_TOPIC, when accepted; its signature is not checked yet */
   presence?: Presence;
-  /** ROUND_TOPIC (kind 'round') or GALAXY_TOPIC (kind 'galaxy'); signature and seat not checked */
+  /** a round topic (kind 'round', of the topic's cluster) or GALAXY_TOPIC (kind 'galaxy'); signature and seat not checked */
   envelope?: Envelope;
-  /** CHECKPOINT_TOPIC; facilitator signatures not checked */
+  /** a checkpoint topic (of the certificate's cluster); facilitator signatures not checked */
   cert?: CheckpointCert;
   /** BLACKHOLE_TOPIC; the body matches the header's roots, Galaxy signatures not checked */
   blackhole?: BlackholeBlock;
 }
 
-/** Size ceilings of the finality topics. */
-const FINALITY_TOPIC_LIMITS: Readonly<Record<string, number>> = {
-  [ROUND_TOPIC]: MAX_ENVELOPE_BYTES,
-  [GALAXY_TOPIC]: MAX_ENVELOPE_BYTES,
-  [CHECKPOINT_TOPIC]: MAX_CERT_BYTES,
-  [BLACKHOLE_TOPIC]: MAX_BLACKHOLE_BYTES,
-};
+/** Size ceilings of the finality topics (round and checkpoint topics: one per cluster). */
+const FINALITY_LIMITS = { round: MAX_ENVELOPE_BYTES, galaxy: MAX_ENVELOPE_BYTES, checkpoint: MAX_CERT_BYTES, blackhole: MAX_BLACKHOLE_BYTES } as const;
+
+type FinalityTopic = { kind: 'round' | 'checkpoint'; cluster: number } | { kind: 'galaxy' | 'blackhole' };
+
+function finalityTopic(gossipTopic: string): FinalityTopic | undefined {
+  if (gossipTopic === GALAXY_TOPIC) return { kind: 'galaxy' };
+  if (gossipTopic === BLACKHOLE_TOPIC) return { kind: 'blackhole' };
+  return clusterTopic(gossipTopic);
+}
 
 /** Peer discovery records are small protobufs (peer id + a few multiaddrs). */
 export const MAX_DISCOVERY_BYTES = 4 * 1024;
@@ -87,20 +90,24 @@ export function judgeGossip(gossipTopic: string, data: Uint8Array, now: number):
 }
 
 function judgeFinality(gossipTopic: string, data: Uint8Array): GossipJudgement | undefined {
-  const limit = FINALITY_TOPIC_LIMITS[gossipTopic];
-  if (limit === undefined) return undefined;
+  const topic = finalityTopic(gossipTopic);
+  if (topic === undefined) return undefined;
+  const limit = FINALITY_LIMITS[topic.kind];
   if (data.byteLength > limit) return { verdict: 'reject', reason: `message too large (${data.byteLength} bytes, limit ${limit})` };
-  if (gossipTopic === ROUND_TOPIC || gossipTopic === GALAXY_TOPIC) {
+  if (topic.kind === 'round' || topic.kind === 'galaxy') {
     const decoded = decodeEnvelope(data);
     if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
-    const kind = gossipTopic === ROUND_TOPIC ? 'round' : 'galaxy';
     // an envelope replayed onto the other topic would reach the wrong protocol
-    if (decoded.value.kind !== kind) return { verdict: 'reject', reason: `a ${decoded.value.kind} envelope on the ${kind} topic` };
+    if (decoded.value.kind !== topic.kind) return { verdict: 'reject', reason: `a ${decoded.value.kind} envelope on the ${topic.kind} topic` };
+    // and one on another cluster's topic would reach Stars that cannot judge it
+    if (topic.kind === 'round' && decoded.value.cluster !== topic.cluster) return { verdict: 'reject', reason: `cluster ${decoded.value.cluster}'s envelope on cluster ${topic.cluster}'s round topic` };
     return { verdict: 'accept', envelope: decoded.value };
   }
-  if (gossipTopic === CHECKPOINT_TOPIC) {
+  if (topic.kind === 'checkpoint') {
     const decoded = decodeCheckpointCert(data);
-    return decoded.ok ? { verdict: 'accept', cert: decoded.value } : { verdict: 'reject', reason: decoded.reason };
+    if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
+    if (decoded.value.checkpoint.cluster !== topic.cluster) return { verdict: 'reject', reason: `cluster ${decoded.value.checkpoint.cluster}'s certificate on cluster ${topic.cluster}'s checkpoint topic` };
+    return { verdict: 'accept', cert: decoded.value };
   }
   const decoded = decodeBlackhole(data);
   return decoded.ok ? { verdict: 'accept', blackhole: decoded.value } : { verdict: 'reject', reason: decoded.reason };

@@ -1,7 +1,7 @@
 /**
  * The network side of finality on the main thread: the three finality gossip topics (round
- * envelopes between facilitators, checkpoint certificates up to the Galaxies, Blackhole
- * blocks down to every Star). Like ChainLink it only moves bytes: every message is judged
+ * envelopes between facilitators and checkpoint certificates up to the Galaxies, both of
+ * this Star's cluster only, and Blackhole blocks down to every Star). Like ChainLink it only moves bytes: every message is judged
  * by the worker, in batches, before gossipsub delivers or forwards it. A rejected message
  * counts against its sender's peer score (the topics are scored like the chain topic); a
  * message for a later round, or an old one, is ignored without blame.
@@ -11,26 +11,37 @@
  */
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Remote } from 'comlink';
-import { BLACKHOLE_TOPIC, CHECKPOINT_TOPIC, ROUND_TOPIC } from '../../shared/finality/wire.ts';
+import { BLACKHOLE_TOPIC, checkpointTopic, roundTopic } from '../../shared/finality/wire.ts';
 import { scoreTopic } from '../../shared/gossip/gossip-config.ts';
 import type { Verdict } from '../../shared/gossip/validate.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import type { StarNode } from './libp2p-node.ts';
 import { ValidatorBatch } from './validator-batch.ts';
 
-export const FINALITY_TOPICS = [ROUND_TOPIC, CHECKPOINT_TOPIC, BLACKHOLE_TOPIC] as const;
+type Kind = 'round' | 'checkpoint' | 'blackhole';
+
+/** The finality topics a Star in `cluster` is in: its cluster's round and checkpoint topics, and the Blackhole topic. */
+export function finalityTopics(cluster: number): Array<{ topic: string; kind: Kind }> {
+  return [
+    { topic: roundTopic(cluster), kind: 'round' },
+    { topic: checkpointTopic(cluster), kind: 'checkpoint' },
+    { topic: BLACKHOLE_TOPIC, kind: 'blackhole' },
+  ];
+}
 
 export class FinalityLink {
   private readonly node: StarNode;
-  private readonly batches: Record<(typeof FINALITY_TOPICS)[number], ValidatorBatch<Uint8Array, Verdict>>;
+  private readonly batches: Record<Kind, ValidatorBatch<Uint8Array, Verdict>>;
   private started = false;
+  /** the cluster whose topics this Star is in (the worker says when it moves: `moveTo`) */
+  private cluster = 0;
 
   constructor(node: StarNode, core: Remote<StarCoreApi>) {
     this.node = node;
     this.batches = {
-      [ROUND_TOPIC]: new ValidatorBatch((items) => core.judgeRound(items)),
-      [CHECKPOINT_TOPIC]: new ValidatorBatch((items) => core.judgeCheckpoint(items)),
-      [BLACKHOLE_TOPIC]: new ValidatorBatch((items) => core.judgeBlackhole(items)),
+      round: new ValidatorBatch((items) => core.judgeRound(items)),
+      checkpoint: new ValidatorBatch((items) => core.judgeCheckpoint(items)),
+      blackhole: new ValidatorBatch((items) => core.judgeBlackhole(items)),
     };
   }
 
@@ -38,26 +49,45 @@ export class FinalityLink {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const pubsub = this.node.services.pubsub;
-    for (const topic of FINALITY_TOPICS) {
-      scoreTopic(pubsub, topic);
-      const batch = this.batches[topic];
-      pubsub.topicValidators.set(topic, (_peer, msg: Message) => this.judge(batch, msg));
-      pubsub.subscribe(topic);
-    }
+    for (const t of finalityTopics(this.cluster)) this.join(t.topic, t.kind);
+  }
+
+  /**
+   * This Star's cluster changed (a Blackhole block moved it, at a round boundary): it leaves
+   * the old cluster's round and checkpoint topics and joins the new one's. Before `start`,
+   * only remembered.
+   */
+  moveTo(cluster: number): void {
+    if (cluster === this.cluster) return;
+    const before = finalityTopics(this.cluster);
+    this.cluster = cluster;
+    if (!this.started) return;
+    const after = finalityTopics(cluster);
+    for (const t of after) if (!before.some((b) => b.topic === t.topic)) this.join(t.topic, t.kind);
+    for (const t of before) if (!after.some((a) => a.topic === t.topic)) this.leave(t.topic);
   }
 
   stop(): void {
     if (!this.started) return;
     this.started = false;
+    for (const t of finalityTopics(this.cluster)) this.leave(t.topic);
+  }
+
+  private join(topic: string, kind: Kind): void {
     const pubsub = this.node.services.pubsub;
-    for (const topic of FINALITY_TOPICS) {
-      pubsub.topicValidators.delete(topic);
-      try {
-        pubsub.unsubscribe(topic);
-      } catch {
-        // the node is stopping anyway
-      }
+    scoreTopic(pubsub, topic);
+    const batch = this.batches[kind];
+    pubsub.topicValidators.set(topic, (_peer, msg: Message) => this.judge(batch, msg));
+    pubsub.subscribe(topic);
+  }
+
+  private leave(topic: string): void {
+    const pubsub = this.node.services.pubsub;
+    pubsub.topicValidators.delete(topic);
+    try {
+      pubsub.unsubscribe(topic);
+    } catch {
+      // the node is stopping anyway
     }
   }
 

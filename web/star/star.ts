@@ -29,6 +29,8 @@ export interface StarDebug {
   peerScore(peerId: string): number;
   topicPeers(topic: string): string[];
   meshPeers(topic: string): string[];
+  /** the gossip topics this Star is in */
+  topics(): string[];
   /** signs two different blocks at this chain's next seq and publishes both (the twin to `toB` if given) */
   fork(to: string, amount: number, toB?: string): Promise<void>;
   /** this Star's view of the Blackhole chain; `final`: half-blocks it knows final */
@@ -114,6 +116,7 @@ export class Star {
         peerScore: (peerId) => this.gossip.peerScore(peerId),
         topicPeers: (topic) => this.gossip.topicPeers(topic),
         meshPeers: (topic) => this.gossip.meshPeers(topic),
+        topics: () => node.services.pubsub.getTopics(),
         fork: async (to, amount, toB) => unwrap(await this.core.forkForTest(to, amount, Date.now(), toB)),
         finality: () => this.core.finalityStatus(),
         isBlocked: async (address) => unwrap(await this.core.isBlocked(address)),
@@ -149,6 +152,7 @@ export class Star {
       storeSend: (peerId, addrs, frames) => storage.send(peerId, addrs, frames),
       message: (m) => held.deliver(m),
       storage: (stats) => events.emit('storage', stats),
+      cluster: (c) => finality.moveTo(c),
       lost: () => void star?.stop({ code: 'TAKEN_OVER', message: 'This account is now running in another tab of this browser, so this tab stopped. Reload this page to take it back here.' }),
     };
     const init = await core.init({ takeOver: opts.takeOver === true, debug: opts.debug === true }, proxy(callbacks));

@@ -24,6 +24,8 @@ interface Fixtures {
   galaxies: number;
   /** Blackhole round timeout of those Galaxies (their default when undefined) */
   roundTimeoutMs: number | undefined;
+  /** environment for every process of the network, e.g. the Galaxies' GALAXY_SPLIT_ABOVE */
+  networkEnv: Record<string, string> | undefined;
   relay: RelayProcess;
   network: NetworkProcess;
   stars: StarOpener;
@@ -34,17 +36,18 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   galaxies: [0, { option: true }],
   roundTimeoutMs: [undefined, { option: true }],
+  networkEnv: [undefined, { option: true }],
   networkHolder: async ({}, use) => {
     await use({});
   },
-  relay: async ({ galaxies, roundTimeoutMs, networkHolder }, use, testInfo) => {
+  relay: async ({ galaxies, roundTimeoutMs, networkEnv, networkHolder }, use, testInfo) => {
     if (galaxies === 0) {
       const relay = await startRelay();
       await use(relay);
       await relay.stop();
       return;
     }
-    const network = await startNetwork({ galaxies, roundTimeoutMs });
+    const network = await startNetwork({ galaxies, roundTimeoutMs, ...(networkEnv ? { env: networkEnv } : {}) });
     networkHolder.current = network;
     await use(network.relay);
     // a failed test keeps every process's log beside its report
