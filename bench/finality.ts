@@ -8,7 +8,7 @@ import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/chromium.ts';
 import { startNetwork } from '../tests/e2e/support/network-process.ts';
 import { openStars, type StarTab } from '../tests/e2e/support/stars.ts';
-import { addressOf, call, fund } from '../tests/e2e/support/accounts.ts';
+import { addressOf, attempt, call, fund } from '../tests/e2e/support/accounts.ts';
 import { decodeStoredBlackholeList } from '../shared/finality/galaxy-core.ts';
 import { percentile } from './stats.ts';
 
@@ -81,13 +81,13 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     const galaxyUrl = network.galaxies[0]!.url;
     const head = () => galaxyHead(galaxyUrl);
     const firstHeight = (await head()) + 1;
-    const sent: Array<{ tab: StarTab; id: string; at: number }> = [];
+    const sent: Array<{ tab: StarTab; to: StarTab; id: string; at: number }> = [];
     for (let i = 0; i < opts.transfers; i++) {
       const from = senders[i % senders.length]!;
       let to = Math.floor(Math.random() * tabs.length);
       if (to === from.index) to = (to + 1) % tabs.length;
       const { id, at } = await submit(from, addresses[to]!, 1);
-      sent.push({ tab: from, id, at });
+      sent.push({ tab: from, to: tabs[to]!, id, at });
       await new Promise((r) => setTimeout(r, opts.intervalMs));
     }
     const finalAt = async (s: { tab: StarTab; id: string }) => s.tab.page.evaluate((id) => window.__finalAt[id], s.id);
@@ -107,9 +107,17 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       120_000,
     ).catch(() => undefined);
     const latencies: number[] = [];
+    const unfinal: typeof sent = [];
     for (const s of sent) {
       const at = await finalAt(s);
       if (at !== undefined) latencies.push(at - s.at);
+      else unfinal.push(s);
+    }
+    // what the ends of a transfer that never became final know of it (`pending` at the
+    // receiver: it has the proposal but did not countersign; UNKNOWN_TRANSFER: it never got it)
+    for (const s of unfinal.slice(0, 10)) {
+      const [atSender, atReceiver] = await Promise.all([s.tab, s.to].map((t) => attempt<string>(t, 'transferStatus', s.id).then((r) => (r.ok ? r.value : r.code))));
+      console.error(`finality: not final: ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}: ${atSender} at the sender, ${atReceiver} at the receiver`);
     }
     latencies.sort((a, b) => a - b);
     const rounds = await roundStats(galaxyUrl, firstHeight, await head());
