@@ -1,7 +1,8 @@
 /**
  * The Galaxy's libp2p client: it dials the relay over WebSockets (the relay is the gossip
  * hub every Star is connected to) and joins gossipsub like a Star, on the topics a Galaxy
- * works with (one checkpoint topic per cluster, so they change with the cluster count). It only moves bytes; every verdict comes from the driver's handlers.
+ * works with (one checkpoint topic per cluster, so they change with the cluster count).
+ * It only moves bytes; every verdict comes from the driver's handlers.
  *
  * The relay is the Galaxy's only peer, so it forwards everyone's messages: a rejection
  * here would be scored against the relay, and a Galaxy that graylisted its relay would go
