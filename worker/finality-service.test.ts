@@ -102,6 +102,9 @@ class Network {
   private galaxyQueue: Promise<unknown> = Promise.resolve();
   certs = 0;
   readonly errors: unknown[] = [];
+  /** the last round envelope and certificate published (cluster 0's topics) */
+  lastRound?: Uint8Array;
+  lastCert?: Uint8Array;
 
   constructor(balances: Map<string, number>) {
     this.balances = balances;
@@ -152,12 +155,14 @@ class Network {
   }
 
   private publish(from: TestStar, topic: string, bytes: Uint8Array): void {
+    if (topic === roundTopic(0)) this.lastRound = bytes;
+    if (topic === checkpointTopic(0)) this.lastCert = bytes;
     setTimeout(() => {
       for (const s of this.stars) {
         if (s === from || !this.stars.includes(s)) continue;
         if (topic === CHAIN_TOPIC) void s.chain.judgeGossip([{ bytes, from: 'peer' }], Date.now());
-        if (topic === roundTopic(0)) void s.finality.judgeRound([bytes]);
-        if (topic === checkpointTopic(0)) void s.finality.judgeCheckpoint([bytes]);
+        if (topic === roundTopic(0)) void s.finality.judgeRound([{ bytes, cluster: 0 }]);
+        if (topic === checkpointTopic(0)) void s.finality.judgeCheckpoint([{ bytes, cluster: 0 }]);
         if (topic === BLACKHOLE_TOPIC) void s.finality.judgeBlackhole([bytes]);
       }
       if (topic === checkpointTopic(0)) {
@@ -215,6 +220,9 @@ describe('finality service (worker adapter)', () => {
     assert.ok(status.finalHeight > 0);
     // one cluster all along: the page was told once, at start, to be in cluster 0's topics
     for (const s of net.stars) assert.deepEqual(s.clusters, [0]);
+    // cluster 0's envelope or certificate on cluster 1's topic is where it does not belong
+    assert.deepEqual(await d!.finality.judgeRound([{ bytes: net.lastRound!, cluster: 1 }]), ['reject']);
+    assert.deepEqual(await d!.finality.judgeCheckpoint([{ bytes: net.lastCert!, cluster: 1 }]), ['reject']);
     assert.equal(status.round, status.finalHeight + 1);
     assert.ok(status.final >= 2);
 

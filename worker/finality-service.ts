@@ -76,6 +76,12 @@ export interface FinalityDeps {
 
 export type { FinalityProofInfo };
 
+/** A message from a per-cluster topic (roundTopic, checkpointTopic), with that topic's cluster. */
+export interface ClusterGossip {
+  bytes: Uint8Array;
+  cluster: number;
+}
+
 export interface FinalityStatus {
   /** this Star's cluster in the round in progress (its key and the head's cluster count) */
   cluster: number;
@@ -214,14 +220,15 @@ export class FinalityService {
 
   // ---- gossip in ----------------------------------------------------------------------
 
-  /** ROUND_TOPIC: facilitator envelopes (seat and signatures checked before the core sees them). */
-  judgeRound(items: readonly Uint8Array[]): Promise<Verdict[]> {
+  /** A round topic: facilitator envelopes (topic, seat and signatures checked before the core sees them). */
+  judgeRound(items: readonly ClusterGossip[]): Promise<Verdict[]> {
     return this.serial(async () => {
       const verdicts: Verdict[] = items.map(() => 'ignore');
       const checks: Array<{ i: number; env: Envelope; items: VerifyItem[] }> = [];
-      items.forEach((bytes, i) => {
+      items.forEach(({ bytes, cluster }, i) => {
         const d = decodeEnvelope(bytes);
-        if (!d.ok || d.value.kind !== 'round') return void (verdicts[i] = 'reject');
+        // another cluster's envelope on this topic was published where it does not belong
+        if (!d.ok || d.value.kind !== 'round' || d.value.cluster !== cluster) return void (verdicts[i] = 'reject');
         const c = this.core.checkEnvelope(d.value);
         if (c.kind === 'invalid') verdicts[i] = 'reject';
         else if (c.kind === 'verify') checks.push({ i, env: d.value, items: c.items });
@@ -236,14 +243,14 @@ export class FinalityService {
     });
   }
 
-  /** CHECKPOINT_TOPIC: certificates (the round's facilitator quorum checked here). */
-  judgeCheckpoint(items: readonly Uint8Array[]): Promise<Verdict[]> {
+  /** A checkpoint topic: certificates (topic and the round's facilitator quorum checked here). */
+  judgeCheckpoint(items: readonly ClusterGossip[]): Promise<Verdict[]> {
     return this.serial(async () => {
       const verdicts: Verdict[] = items.map(() => 'ignore');
       const checks: Array<{ i: number; cert: CheckpointCert; items: VerifyItem[] }> = [];
-      items.forEach((bytes, i) => {
+      items.forEach(({ bytes, cluster }, i) => {
         const d = decodeCheckpointCert(bytes);
-        if (!d.ok) return void (verdicts[i] = 'reject');
+        if (!d.ok || d.value.checkpoint.cluster !== cluster) return void (verdicts[i] = 'reject');
         const c = this.core.checkCert(d.value);
         if (c.kind === 'invalid') verdicts[i] = 'reject';
         else if (c.kind === 'verify') checks.push({ i, cert: d.value, items: c.items });

@@ -17,7 +17,7 @@ import { judgeGossip, type GossipJudgement, type Verdict } from '../shared/gossi
 import { acquireAccountLock } from './account-lock.ts';
 import { loadOrCreateAccount, restoreAccount, type AccountKeys } from './account-keys.ts';
 import { ChainService, type CoreOutputs, type GossipItem } from './chain-service.ts';
-import { FinalityService, type FinalityDeps, type FinalityProofInfo, type FinalityStatus } from './finality-service.ts';
+import { FinalityService, type ClusterGossip, type FinalityDeps, type FinalityProofInfo, type FinalityStatus } from './finality-service.ts';
 import { openStarDb, type StarDb } from './star-db.ts';
 import { browserQuota } from './storage-quota.ts';
 import { StorageService } from './storage-service.ts';
@@ -139,13 +139,13 @@ export class StarCore {
     return this.service().judgePresence(bytes, now);
   }
 
-  /** ROUND_TOPIC envelopes (facilitator agreement), one verdict each. */
-  judgeRound(items: Uint8Array[]): Promise<Verdict[]> {
+  /** Round-topic envelopes (facilitator agreement), one verdict each. */
+  judgeRound(items: ClusterGossip[]): Promise<Verdict[]> {
     return this.finality?.judgeRound(items) ?? Promise.resolve(items.map(() => 'ignore' as const));
   }
 
-  /** CHECKPOINT_TOPIC certificates, one verdict each. */
-  judgeCheckpoint(items: Uint8Array[]): Promise<Verdict[]> {
+  /** Checkpoint-topic certificates, one verdict each. */
+  judgeCheckpoint(items: ClusterGossip[]): Promise<Verdict[]> {
     return this.finality?.judgeCheckpoint(items) ?? Promise.resolve(items.map(() => 'ignore' as const));
   }
 
