@@ -429,6 +429,11 @@ export class GalaxyCore {
     if (this.#seated > 0 && this.#cur.certs.size >= this.#seated) this.#propose(out, now);
   }
 
+  /** A round that ended with a checkpoint took `ms`: into the smoothed round time (ROUND_TIME_GAIN per round). */
+  #noteRoundTime(ms: number): void {
+    this.#roundTimeMs = this.#roundTimeMs === undefined ? ms : this.#roundTimeMs + ROUND_TIME_GAIN * (ms - this.#roundTimeMs);
+  }
+
   #setSeats(seats: Uint8Array[][]): void {
     this.#seats = seats;
     this.#seated = seats.filter((s) => s.length > 0).length;
@@ -603,8 +608,7 @@ export class GalaxyCore {
     // take.
     if (entry.block.body.checkpoints.length > 0) {
       this.#timeouts = 0;
-      const took = !agreed || this.#cur.startedAt === undefined ? undefined : now - this.#cur.startedAt;
-      if (took !== undefined) this.#roundTimeMs = this.#roundTimeMs === undefined ? took : this.#roundTimeMs + ROUND_TIME_GAIN * (took - this.#roundTimeMs);
+      if (agreed && this.#cur.startedAt !== undefined) this.#noteRoundTime(now - this.#cur.startedAt);
     } else if (this.#seated > 0) this.#timeouts = Math.min(MAX_TIMEOUT_DOUBLINGS, this.#timeouts + 1);
     this.#append(entry);
     out.blocks.push(entry);

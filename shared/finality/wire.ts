@@ -25,29 +25,31 @@ import { bool, byteString, decodeWith, domain, fixedBytes, FORMAT_VERSION, int, 
  * not the whole network's. A Star moves topics when a Blackhole block moves it to another
  * cluster (clusters.ts); cluster 0 always exists.
  */
-const ROUND_TOPIC_PREFIX = '/starweave/round/1/';
-const CHECKPOINT_TOPIC_PREFIX = '/starweave/checkpoint/1/';
+const CLUSTER_TOPIC_PREFIX = { round: '/starweave/round/1/', checkpoint: '/starweave/checkpoint/1/' } as const;
 
 /** cluster `cluster`'s facilitator ACS traffic and checkpoint signature shares */
 export function roundTopic(cluster: number): string {
-  return ROUND_TOPIC_PREFIX + cluster;
+  return CLUSTER_TOPIC_PREFIX.round + cluster;
 }
 
 /** cluster `cluster`'s complete checkpoint certificates, up to the Galaxies */
 export function checkpointTopic(cluster: number): string {
-  return CHECKPOINT_TOPIC_PREFIX + cluster;
+  return CLUSTER_TOPIC_PREFIX.checkpoint + cluster;
 }
 
 /** The kind and cluster of a per-cluster finality topic; undefined for any other topic (or a cluster out of range). */
 export function clusterTopic(topic: string): { kind: 'round' | 'checkpoint'; cluster: number } | undefined {
-  const kind = topic.startsWith(ROUND_TOPIC_PREFIX) ? 'round' : topic.startsWith(CHECKPOINT_TOPIC_PREFIX) ? 'checkpoint' : undefined;
-  if (kind === undefined) return undefined;
-  const digits = topic.slice((kind === 'round' ? ROUND_TOPIC_PREFIX : CHECKPOINT_TOPIC_PREFIX).length);
-  // canonical decimal only, so one cluster has exactly one topic name
-  if (!/^(0|[1-9][0-9]{0,3})$/.test(digits)) return undefined;
-  const cluster = Number(digits);
-  return cluster < MAX_CLUSTERS ? { kind, cluster } : undefined;
+  for (const kind of ['round', 'checkpoint'] as const) {
+    if (!topic.startsWith(CLUSTER_TOPIC_PREFIX[kind])) continue;
+    const digits = topic.slice(CLUSTER_TOPIC_PREFIX[kind].length);
+    // canonical decimal only, so one cluster has exactly one topic name
+    if (!/^(0|[1-9][0-9]{0,3})$/.test(digits)) return undefined;
+    const cluster = Number(digits);
+    return cluster < MAX_CLUSTERS ? { kind, cluster } : undefined;
+  }
+  return undefined;
 }
+
 /** Galaxy ACS traffic and Blackhole signature shares */
 export const GALAXY_TOPIC = '/starweave/galaxy/1';
 /** quorum-signed Blackhole blocks, down to every Star */
