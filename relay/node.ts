@@ -20,6 +20,7 @@ import { CHAIN_TOPIC, DISCOVERY_TOPIC, isStarweaveTopic, PRESENCE_TOPIC } from '
 import type { GossipJudgement } from '../shared/gossip/validate.ts';
 import { BLACKHOLE_TOPIC, checkpointTopic, GALAXY_TOPIC, roundTopic } from '../shared/finality/wire.ts';
 import { serveExchange } from '../shared/net/lp-exchange.ts';
+import { CONNECTION_MONITOR } from '../shared/net/connection-monitor.ts';
 import { answerSyncRequest, type SyncSource } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
 import type { RelayConfig } from './config.ts';
@@ -63,6 +64,7 @@ export async function createRelayNode(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { maxConnections: config.maxConnections, inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256 },
+    connectionMonitor: CONNECTION_MONITOR,
     peerDiscovery: [pubsubPeerDiscovery({ interval: 10_000, topics: [DISCOVERY_TOPIC], listenOnly: true })],
     services: {
       identify: identify(),

@@ -23,6 +23,7 @@ import { createLibp2p } from 'libp2p';
 import { gossipOptions } from '../../shared/gossip/gossip-config.ts';
 import type { Verdict } from '../../shared/gossip/validate.ts';
 import { backoffDelay, RELAY_BACKOFF } from '../../shared/net/backoff.ts';
+import { CONNECTION_MONITOR } from '../../shared/net/connection-monitor.ts';
 import { relayMultiaddr } from '../../shared/net/relay-address.ts';
 import type { Logger } from '../log.ts';
 
@@ -65,6 +66,7 @@ export class GalaxyNetwork {
       streamMuxers: [yamux()],
       // the relay is usually on loopback, which libp2p refuses to dial by default
       connectionGater: { denyDialMultiaddr: async () => false },
+      connectionMonitor: CONNECTION_MONITOR,
       services: { identify: identify(), pubsub: gossipsub(gossipOptions('star')) },
     })) as GalaxyLibp2p;
     const net = new GalaxyNetwork(node, opts);

@@ -15,6 +15,7 @@ import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p } from 'libp2p';
 import { gossipOptions } from '../../shared/gossip/gossip-config.ts';
+import { CONNECTION_MONITOR } from '../../shared/net/connection-monitor.ts';
 import { DISCOVERY_TOPIC } from '../../shared/gossip/topics.ts';
 
 export type StarNode = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unknown }>;
@@ -54,9 +55,7 @@ export async function createStarNode(): Promise<StarNode> {
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 32,
     },
-    // every ping opens a stream, and over WebRTC a stream is a new data channel: ping each
-    // connection every 30 s instead of 10 s
-    connectionMonitor: { pingInterval: 30_000 },
+    connectionMonitor: CONNECTION_MONITOR,
     peerDiscovery: [pubsubPeerDiscovery({ interval: DISCOVERY_INTERVAL_MS, topics: [DISCOVERY_TOPIC] })],
     services: {
       identify: identify(),
