@@ -43,6 +43,7 @@ import type { GalaxyView } from './http.ts';
 import type { GalaxyMetrics } from './metrics.ts';
 import type { TopicHandler } from './node.ts';
 import type { GalaxyStore } from './store.ts';
+import { HeadWaiters } from './head-waiters.ts';
 
 export const TICK_MS = 100;
 /** blocks asked of a peer Galaxy per request while catching up */
@@ -63,6 +64,8 @@ const MAX_CERT_ARRIVALS = 4_096;
 export const RESEND_MS = 1_000;
 /** envelopes kept for resending, per height (one height's traffic is a few dozen) */
 const MAX_RESEND_ENVELOPES = 256;
+/** `GET /blocks?wait=` requests held at once; more are answered at once (HeadWaiters) */
+export const MAX_HEAD_WAITERS = 1_024;
 
 export interface GalaxyDriverDeps {
   core: GalaxyCore;
@@ -104,6 +107,8 @@ export class GalaxyDriver {
   private tickQueued = false;
   private timer?: ReturnType<typeof setInterval>;
   private readonly certArrivals = new Map<string, number>();
+  /** long polls for the next block (`GET /blocks?from=&wait=`) */
+  private readonly heads = new HeadWaiters(MAX_HEAD_WAITERS);
   /** when the round being agreed started (the previous block completed or was loaded) */
   private roundStart: number;
   private catching = false;
@@ -194,6 +199,12 @@ export class GalaxyDriver {
       },
       account: (pk): AccountState | undefined => core.account(pk),
       proof: (hex): FinalityProof | undefined => core.proof(hex),
+      waitForHeight: (h, ms, signal) => {
+        if (core.height >= h) return Promise.resolve(true);
+        const reached = this.heads.wait(h, ms, signal);
+        this.d.metrics.headWaiters.set(this.heads.size);
+        return reached.finally(() => this.d.metrics.headWaiters.set(this.heads.size));
+      },
     };
   }
 
@@ -347,6 +358,8 @@ export class GalaxyDriver {
   private async completed(stored: StoredBlackhole, publish: boolean): Promise<void> {
     const { block } = stored;
     const height = block.header.height;
+    // stored: Stars long-polling for it get it now, before the gossip carries it
+    this.heads.notify(height);
     if (publish) await this.d.publish(BLACKHOLE_TOPIC, encodeBlackhole(block));
     if (this.d.core.clusterCount !== this.topicClusters) this.d.onTopics?.(this.handlers());
     const now = this.now();

@@ -122,11 +122,20 @@ describe('Galaxy driver and HTTP API (one Galaxy, in process)', () => {
     const checkpoint: Checkpoint = { cluster: 0, round: 2, base: headHash, prev: ZERO_HASH, entries: [sha256(paymentBytes)] };
     const cert = { checkpoint, blocks: [paymentBytes], sigs: [{ signer: 0, sig: star.sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] };
     assert.equal(await handlers[checkpointTopic(0)]!(new Uint8Array([0xa0]), now), 'reject');
+    // a Star following the head asks for block 2 before it exists: the request is held
+    const held = fetch(`${base}/blocks?from=2&wait=20000`);
+    while (!(await fetch(`${base}/metrics`).then((r) => r.text())).includes('starweave_galaxy_head_waiters 1')) await new Promise((r) => setTimeout(r, 10));
     now += 50;
     assert.equal(await handlers[checkpointTopic(0)]!(encodeCheckpointCert(cert), now), 'accept');
     await driver.idle();
     assert.equal(core.height, 2);
     assert.deepEqual(core.block(2)!.block.body.accepted.map(toHex), [paymentHash]);
+    // …and answered with it once it is stored
+    const answer = await held;
+    assert.equal(answer.headers.get('x-starweave-head'), '2');
+    const list = decodeCanonical(new Uint8Array(await answer.arrayBuffer())) as Uint8Array[];
+    assert.deepEqual(list.map((b) => { const d = decodeStoredBlackhole(b); assert.ok(d.ok); return d.value.block.header.height; }), [2]);
+    assert.match(await fetch(`${base}/metrics`).then((r) => r.text()), /starweave_galaxy_head_waiters 0/);
   });
 
   it('judges Galaxy envelopes: garbage rejected, a key that holds no seat ignored (the relay could not know)', async () => {
@@ -183,6 +192,13 @@ describe('Galaxy driver and HTTP API (one Galaxy, in process)', () => {
     assert.deepEqual(past, []);
     assert.equal((await fetch(`${base}/blocks?from=1&limit=0`)).status, 400);
     assert.equal((await fetch(`${base}/blocks?from=-1`)).status, 400);
+    // a wait that ends before a block comes is answered like any request past the head
+    const waited = await fetch(`${base}/blocks?from=50&wait=10`);
+    assert.equal(waited.status, 200);
+    assert.deepEqual(decodeCanonical(new Uint8Array(await waited.arrayBuffer())), []);
+    const tooLong = await fetch(`${base}/blocks?from=50&wait=25001`);
+    assert.equal(tooLong.status, 400);
+    assert.match(((await tooLong.json()) as { message: string }).message, /wait must be .* 0 to 25000/);
   });
 
   it('serves final account state, and 400 for a bad address', async () => {

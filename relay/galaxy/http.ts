@@ -4,7 +4,9 @@
  *   GET /metrics                Prometheus text
  *   GET /head                   the newest block's header (JSON, hex fields) and hash
  *   GET /block/:height          JSON, or the raw `encodeBlackhole` bytes with ?format=cbor
- *   GET /blocks?from=&limit=    CBOR array of `encodeStoredBlackhole` (Stars and Galaxies catch up)
+ *   GET /blocks?from=&limit=&wait=  CBOR array of `encodeStoredBlackhole` (Stars and Galaxies catch
+ *                               up); with `wait` (ms, at most 25 s) a request past the head is held
+ *                               until the next block is stored: the long poll Stars follow the head with
  *   GET /account/:address       the account's final state (JSON)
  *   GET /proof/:halfBlockHash   `encodeFinalityProof` (CBOR), or JSON with Accept: application/json
  * Errors are JSON `{ code, message }` whose message says what to do instead.
@@ -26,6 +28,8 @@ export interface GalaxyView {
   storedBytes(height: number): Uint8Array | undefined;
   account(pk: Uint8Array): AccountState | undefined;
   proof(halfBlockHashHex: string): FinalityProof | undefined;
+  /** true once the chain reaches `height`; false after `ms`, on abort, or when too many wait already */
+  waitForHeight(height: number, ms: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 export interface GalaxyHttpDeps {
@@ -39,6 +43,8 @@ export const DEFAULT_BLOCKS_LIMIT = 64;
 export const MAX_BLOCKS_LIMIT = 256;
 /** a /blocks answer stops adding blocks past this size (it always holds at least one) */
 export const MAX_BLOCKS_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** the longest a /blocks request past the head is held (below the usual 30 s proxy idle timeouts) */
+export const MAX_BLOCKS_WAIT_MS = 25_000;
 
 const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-starweave-head' } as const;
 
@@ -128,7 +134,7 @@ function handle(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse,
       return;
     }
     default:
-      sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; the Galaxy serves /health, /metrics, /head, /block/:height, /blocks?from=&limit=, /account/:address, /proof/:halfBlockHash`);
+      sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; the Galaxy serves /health, /metrics, /head, /block/:height, /blocks?from=&limit=&wait=, /account/:address, /proof/:halfBlockHash`);
   }
 }
 
@@ -152,10 +158,26 @@ function sendBlocks(deps: GalaxyHttpDeps, res: ServerResponse, url: URL): void {
   const from = parseHeight(url.searchParams.get('from') ?? '0');
   const limitText = url.searchParams.get('limit');
   const limit = limitText === null ? DEFAULT_BLOCKS_LIMIT : parseHeight(limitText);
+  const waitText = url.searchParams.get('wait');
+  const wait = waitText === null ? 0 : parseHeight(waitText);
   if (from === undefined) return sendError(res, 400, 'INVALID_ARGUMENT', 'from must be a block height (a whole number), like /blocks?from=1&limit=64');
   if (limit === undefined || limit < 1 || limit > MAX_BLOCKS_LIMIT) {
     return sendError(res, 400, 'INVALID_ARGUMENT', `limit must be a whole number from 1 to ${MAX_BLOCKS_LIMIT}`);
   }
+  if (wait === undefined || wait > MAX_BLOCKS_WAIT_MS) {
+    return sendError(res, 400, 'INVALID_ARGUMENT', `wait must be a whole number of milliseconds from 0 to ${MAX_BLOCKS_WAIT_MS}`);
+  }
+  if (wait === 0 || from <= deps.view.height()) return sendBlockRange(deps, res, from, limit);
+  // past the head: held until the block is stored, the wait ends, or the asker hangs up
+  // (the response's close, not the request's: a GET's request stream closes once it is read)
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
+  void deps.view.waitForHeight(from, wait, gone.signal).then(() => {
+    if (!gone.signal.aborted) sendBlockRange(deps, res, from, limit);
+  });
+}
+
+function sendBlockRange(deps: GalaxyHttpDeps, res: ServerResponse, from: number, limit: number): void {
   const head = deps.view.height();
   const out: Uint8Array[] = [];
   let size = 0;

@@ -15,6 +15,8 @@ export interface GalaxyMetrics {
   checkpoints: Counter<'result'>;
   halfBlocks: Counter<'result'>;
   peers: Gauge;
+  /** `GET /blocks?wait=` requests held until the next block */
+  headWaiters: Gauge;
   httpRequests: Counter<'route' | 'status'>;
 }
 
@@ -46,6 +48,7 @@ export function createGalaxyMetrics(): GalaxyMetrics {
       registers: [registry],
     }),
     peers: new Gauge({ name: 'starweave_galaxy_peers', help: 'open libp2p connections (the relay, normally one)', registers: [registry] }),
+    headWaiters: new Gauge({ name: 'starweave_galaxy_head_waiters', help: 'GET /blocks?wait= requests held until the next block is stored (long polls of Stars following the head)', registers: [registry] }),
     httpRequests: new Counter({
       name: 'starweave_galaxy_http_requests_total',
       help: 'HTTP requests by route and status',
