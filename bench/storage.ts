@@ -149,6 +149,9 @@ export async function benchStorage(opts: { tabs: number; sequential: number; per
     const sort = (xs: number[]) => [...xs].sort((a, b) => a - b);
     const seq = sort(sequential.latencies);
     console.error(`storage: sequential put p50 ${percentile(seq, 50).toFixed(1)} ms, p99 ${percentile(seq, 99).toFixed(1)} ms; raw IndexedDB ${Math.round(raw)} puts/s`);
+    const failures = loaded.flatMap((l) => l.failed);
+    // which errors the failed puts got (NO_PEERS: too few replicas answered in time)
+    if (failures.length > 0) console.error(`storage: failed puts by code: ${JSON.stringify(countBy(failures))}`);
     const under = sort(loaded.flatMap((l) => l.latencies));
     const putsPerS = puts / (wall / 1000);
     return {
@@ -162,11 +165,17 @@ export async function benchStorage(opts: { tabs: number; sequential: number; per
       idb_ratio: Number((putsPerS / raw).toFixed(3)),
       loaded_put_p50_ms: Number(percentile(under, 50).toFixed(1)),
       loaded_put_p99_ms: Number(percentile(under, 99).toFixed(1)),
-      failed_puts: loaded.reduce((n, l) => n + l.failed.length, 0),
+      failed_puts: failures.length,
       value_bytes: VALUE_BYTES,
     };
   } finally {
     await browser?.close();
     await relay.stop();
   }
+}
+
+function countBy(codes: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of codes) out[c] = (out[c] ?? 0) + 1;
+  return out;
 }
