@@ -6,6 +6,7 @@
  * the Blackhole blocks it kept.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { addressFromPublicKey } from '../shared/chain/address.ts';
@@ -13,10 +14,14 @@ import { CHAIN_TOPIC } from '../shared/gossip/topics.ts';
 import { toHex } from '../shared/codec/hex.ts';
 import type { Signer } from '../shared/crypto/signer.ts';
 import { blackholeSigningBytes, encodeBlackhole } from '../shared/finality/blackhole.ts';
-import { GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
+import { encodeStoredBlackhole, GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
 import { BLACKHOLE_TOPIC, checkpointTopic, roundTopic } from '../shared/finality/wire.ts';
 import { decodeCheckpointCert } from '../shared/finality/checkpoint.ts';
 import type { Transfer } from '../shared/chain/transfers.ts';
+import { createLogger } from '../relay/log.ts';
+import { HeadWaiters } from '../relay/galaxy/head-waiters.ts';
+import { createGalaxyHttpServer } from '../relay/galaxy/http.ts';
+import { createGalaxyMetrics } from '../relay/galaxy/metrics.ts';
 import { ChainService, type CoreOutputs } from './chain-service.ts';
 import { FinalityService } from './finality-service.ts';
 import type { StarDb } from './star-db.ts';
@@ -102,6 +107,8 @@ class Network {
   private galaxyQueue: Promise<unknown> = Promise.resolve();
   certs = 0;
   readonly errors: unknown[] = [];
+  /** called with each block's height once the Galaxy completed it */
+  onBlock?: (height: number) => void;
   /** the last round envelope and certificate published (cluster 0's topics) */
   lastRound?: Uint8Array;
   lastCert?: Uint8Array;
@@ -180,7 +187,10 @@ class Network {
     this.galaxyQueue = this.galaxyQueue.then(async () => {
       let out: GalaxyOutputs | undefined = step();
       while (out) {
-        for (const stored of out.blocks) this.publish(undefined as unknown as TestStar, BLACKHOLE_TOPIC, encodeBlackhole(stored.block));
+        for (const stored of out.blocks) {
+          this.onBlock?.(stored.block.header.height);
+          this.publish(undefined as unknown as TestStar, BLACKHOLE_TOPIC, encodeBlackhole(stored.block));
+        }
         const sign: GalaxyOutputs['signBlock'] = out.signBlock;
         out = sign ? this.galaxy.signedBlock(sign.height, await this.galaxySigner.sign(blackholeSigningBytes(sign.hash)), Date.now()) : undefined;
       }
@@ -271,6 +281,58 @@ describe('finality service with a forking account', () => {
     assert.equal(row[0]! + row[1]! + row[2]!, funds, `final balances ${row.join()} must add up to the funds`);
     assert.ok(row[1]! + row[2]! <= funds, 'never both spends');
     assert.ok(row[0]! >= 0);
+    assert.deepEqual(net.errors, []);
+  });
+});
+
+describe('finality service following the Galaxy head over HTTP', () => {
+  const balances = new Map<string, number>();
+  const net = new Network(balances);
+  // the Galaxy's real HTTP API over this network's GalaxyCore, with its long poll
+  const heads = new HeadWaiters(16);
+  net.onBlock = (height) => heads.notify(height);
+  const server = createGalaxyHttpServer({
+    view: {
+      height: () => net.galaxy.height,
+      block: (h) => net.galaxy.block(h),
+      storedBytes: (h) => {
+        const stored = net.galaxy.block(h);
+        return stored && encodeStoredBlackhole(stored);
+      },
+      account: () => undefined,
+      proof: () => undefined,
+      waitForHeight: (h, ms, signal) => (net.galaxy.height >= h ? Promise.resolve(true) : heads.wait(h, ms, signal)),
+    },
+    log: createLogger('silent'),
+    metrics: createGalaxyMetrics(),
+    health: () => ({ ok: true, detail: {} }),
+  });
+  after(() => {
+    net.stop();
+    server.close();
+  });
+
+  it('a Star that gets no block gossip keeps up through the long poll, and close() ends its held request', async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const addr = server.address();
+    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
+    // not on the gossip bus: every block it learns comes over HTTP
+    const signer = signerOf(21);
+    const db = memoryDb();
+    const out: CoreOutputs = { publish: () => undefined, deliver: () => undefined, sync: () => undefined, transfer: () => undefined, fraud: () => undefined, storeSend: () => undefined, message: () => undefined, storage: () => undefined };
+    const finality = new FinalityService({ signer, network: NETWORK, galaxies: [net.galaxySigner.pk], balances, db, out });
+    const chain = await ChainService.open(signer, balances, db, out, Date.now(), finality.hooks());
+    await finality.start(chain);
+    await until('the Galaxy to make a few blocks', () => net.galaxy.height >= 2);
+    finality.setGalaxies([base]);
+    // behind by a few blocks: they come at once; then each new one while the Star waits at the head
+    await until('the Star to reach the Galaxy head', () => finality.status().finalHeight >= 2);
+    const next = net.galaxy.height + 1;
+    await until('the Star to follow the next block', () => finality.status().finalHeight >= next);
+    await until('a request held at the head', () => heads.size === 1);
+    finality.close();
+    await until('the held request to end with the Star', () => heads.size === 0);
     assert.deepEqual(net.errors, []);
   });
 });
