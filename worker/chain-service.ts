@@ -283,9 +283,10 @@ export class ChainService {
    * Test-only: sign two different blocks at this chain's next sequence number and publish
    * both, as a forking account would (the twin to `toB` when given, so both can spend
    * everything). Honest Stars must catch it and refuse the account; finality must never
-   * make both final.
+   * make both final. Returns both twins' ids (the first one's, then the twin's): a receiver
+   * that learns of the fork before it stores its own twin never lists it in its history.
    */
-  async forkForTest(to: string, amount: number, now: number, toB?: string): Promise<void> {
+  async forkForTest(to: string, amount: number, now: number, toB?: string): Promise<{ ids: string[] }> {
     const toPk = publicKeyFromAddress(to);
     const twinPk = toB === undefined ? toPk : publicKeyFromAddress(toB);
     let twin: UnsignedHalfBlock | undefined;
@@ -295,10 +296,13 @@ export class ChainService {
       twin = { ...first, linkPk: twinPk, payload: { amount, memo: 'fork b' } };
       return first;
     };
-    await this.appendOwn(build, now, async () => {
+    let twinId = '';
+    const first = await this.appendOwn(build, now, async () => {
       const bytes = encodeHalfBlock({ ...twin!, sig: await this.signer.sign(signingBytes(twin!)) });
+      twinId = toHex(sha256(bytes));
       this.out.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'blocks', blocks: [bytes], more: false, proofs: [] }));
     });
+    return { ids: [toHex(sha256(first)), twinId] };
   }
 
   // ---- internals --------------------------------------------------------------------

@@ -289,7 +289,7 @@ export class StarCore {
     });
   }
 
-  forkForTest(to: string, amount: number, now: number, toB?: string): Promise<Result<void>> {
+  forkForTest(to: string, amount: number, now: number, toB?: string): Promise<Result<{ ids: string[] }>> {
     return attempt(() => this.debugOnly().forkForTest(to, amount, now, toB));
   }
 

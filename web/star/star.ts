@@ -31,8 +31,8 @@ export interface StarDebug {
   meshPeers(topic: string): string[];
   /** the gossip topics this Star is in */
   topics(): string[];
-  /** signs two different blocks at this chain's next seq and publishes both (the twin to `toB` if given) */
-  fork(to: string, amount: number, toB?: string): Promise<void>;
+  /** signs two different blocks at this chain's next seq and publishes both (the twin to `toB` if given); their ids */
+  fork(to: string, amount: number, toB?: string): Promise<{ ids: string[] }>;
   /** this Star's view of the Blackhole chain; `final`: half-blocks it knows final */
   finality(): Promise<{ round: number; finalHeight: number; final: number }>;
   isBlocked(address: string): Promise<boolean>;
