@@ -61,8 +61,6 @@ const FOLLOW_RETRY_MS = 5_000;
 const FETCH_TIMEOUT_MS = 10_000;
 /** a `/blocks` answer larger than this is refused (the Galaxy caps its answers well below) */
 const MAX_CATCH_UP_BYTES = 32 * 1024 * 1024;
-/** no new head for this long although Galaxies run: ask one (the gossip may have missed blocks) */
-const STALE_HEAD_MS = 10_000;
 /** a final block whose content is still unknown after this long: fetch its certificates */
 const RESOLVE_AFTER_MS = 3_000;
 const RESOLVE_RETRY_MS = 15_000;
@@ -120,8 +118,6 @@ export class FinalityService {
   private following = false;
   /** aborted by close(): ends a held request and the follower's pause */
   private readonly closing = new AbortController();
-  private lastHeadAt = Date.now();
-  private lastHeight = 0;
   /** when to fetch a height's certificates, to learn the content of its final blocks */
   private readonly resolveAt = new Map<number, number>();
   private closed = false;
@@ -322,17 +318,14 @@ export class FinalityService {
     const check = this.core.checkBlackhole(block);
     if (check.kind === 'old') return 'ignore';
     if (check.kind === 'invalid') return 'reject';
-    if (check.kind === 'gap') {
-      this.followHead();
-      return 'ignore';
-    }
+    // a gap: the head follower fetches what is missing (it asks for the block after our head)
+    if (check.kind === 'gap') return 'ignore';
     // replayed blocks come with the verdicts of the same items (quorumVerifyItems of this block)
     const verdicts = known ? known.verdicts : await this.verifier.verifyMany(check.items);
     if (!hasGalaxyQuorum(block, this.deps.galaxies, verdicts)) return 'reject';
     const before = this.core.height;
     this.handle(this.core.acceptBlackhole(block, verdicts, Date.now()));
     if (this.core.height <= before) return 'ignore';
-    this.lastHeadAt = Date.now();
     this.deps.onSeed?.(block.header.seed);
     if (!this.replaying) this.reportCluster();
     // kept after it is verified; a reload replays these instead of fetching them again
@@ -368,7 +361,8 @@ export class FinalityService {
     if (o.replay && o.replay.length > 0) void this.serial(() => this.rejudge(o.replay!));
     if (o.verifyUnion) void this.verifyUnion(o.verifyUnion.round, o.verifyUnion.blocks);
     if (o.signCheckpoint) void this.signCheckpoint(o.signCheckpoint.round, o.signCheckpoint.hash);
-    if (o.fetchFrom !== undefined) this.followHead();
+    // o.fetchFrom (traffic shows this Star is behind) needs nothing here: the head follower
+    // already asks a Galaxy for the block after this Star's head
     for (const f of o.faults) console.debug('starweave: facilitator fault', f.node, f.reason);
   }
 
@@ -442,21 +436,11 @@ export class FinalityService {
 
   private onTimer(): void {
     if (this.closed) return;
-    const now = Date.now();
     if (!this.ticking) {
       this.ticking = true;
       void this.serial(() => this.handle(this.core.tick(Date.now()))).finally(() => (this.ticking = false));
     }
-    if (this.core.height !== this.lastHeight) {
-      this.lastHeight = this.core.height;
-      this.lastHeadAt = now;
-    }
-    // the follower stopped (no Galaxy known then) or gossip missed blocks: ask a Galaxy
-    if (now - this.lastHeadAt > STALE_HEAD_MS) {
-      this.lastHeadAt = now;
-      this.followHead();
-    }
-    this.resolveMissing(now);
+    this.resolveMissing(Date.now());
   }
 
   // ---- this Star's blocks as proposal candidates -----------------------------------------
@@ -557,11 +541,16 @@ export class FinalityService {
     }
   }
 
-  private fetchCerts(height: number): Promise<void> {
-    return this.fetchRun(async () => {
+  private async fetchCerts(height: number): Promise<void> {
+    this.fetching = true;
+    try {
       const entries = await this.fetchStored(height, 1);
       if (entries) await this.serial(() => this.applyStored(entries));
-    });
+    } catch (err) {
+      console.warn('starweave: fetching certificates failed', err);
+    } finally {
+      this.fetching = false;
+    }
   }
 
   // ---- following the head over HTTP ----------------------------------------------------
@@ -573,14 +562,13 @@ export class FinalityService {
    * block arrives one HTTP hop after it is made instead of through the relay's gossip
    * (16 tabs on 2 cores: the gossip brought a block to the median seat 0.3–3.2 s after the
    * Galaxy made it, mostly queueing in the relay). Gossip still carries blocks too; the
-   * copy that comes second is ignored as old.
+   * copy that comes second is ignored as old. It also fills every gap the gossip leaves, so
+   * it runs for as long as Galaxies are known: a failed step is logged, not fatal.
    */
   private followHead(): void {
     if (this.following || this.urls.length === 0 || this.closed) return;
     this.following = true;
-    void this.follow()
-      .catch((err: unknown) => console.warn('starweave: following the Galaxy head failed', err))
-      .finally(() => (this.following = false));
+    void this.follow().finally(() => (this.following = false));
   }
 
   private async follow(): Promise<void> {
@@ -589,7 +577,7 @@ export class FinalityService {
       const asked = Date.now();
       const entries = await this.fetchStored(from, CATCH_UP_PAGE, HEAD_WAIT_MS);
       if (this.closed) return;
-      if (entries && entries.length > 0) await this.serial(() => this.applyStored(entries));
+      if (entries && entries.length > 0) await this.serial(() => this.applyStored(entries)).catch((err: unknown) => console.warn('starweave: applying blocks from a Galaxy failed', err));
       // no answer, or an early one that did not move the head (a Galaxy behind this Star):
       // pause rather than ask again at once
       const early = Date.now() - asked < HEAD_WAIT_MS / 2;
@@ -608,17 +596,6 @@ export class FinalityService {
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
     });
-  }
-
-  private async fetchRun(fn: () => Promise<void>): Promise<void> {
-    this.fetching = true;
-    try {
-      await fn();
-    } catch (err) {
-      console.warn('starweave: fetching certificates failed', err);
-    } finally {
-      this.fetching = false;
-    }
   }
 
   /** Blocks from a Galaxy, verified here like gossip: quorum signatures in one batch. Inside the queue. */
@@ -664,7 +641,6 @@ export class FinalityService {
       }
       this.handle(this.core.acceptBlackhole(d.value, check.items.map(() => true), Date.now()), i < kept.length - 1);
     }
-    this.lastHeight = this.core.height;
   }
 }
 

@@ -167,8 +167,8 @@ function sendBlocks(deps: GalaxyHttpDeps, res: ServerResponse, url: URL): void {
   if (wait === undefined || wait > MAX_BLOCKS_WAIT_MS) {
     return sendError(res, 400, 'INVALID_ARGUMENT', `wait must be a whole number of milliseconds from 0 to ${MAX_BLOCKS_WAIT_MS}`);
   }
-  if (wait === 0 || from <= deps.view.height()) return sendBlockRange(deps, res, from, limit);
-  // past the head: held until the block is stored, the wait ends, or the asker hangs up
+  if (wait === 0) return sendBlockRange(deps, res, from, limit);
+  // held until the block is stored (at once when it is), the wait ends, or the asker hangs up
   // (the response's close, not the request's: a GET's request stream closes once it is read)
   const gone = new AbortController();
   res.on('close', () => gone.abort());
