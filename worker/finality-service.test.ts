@@ -11,7 +11,8 @@ import { after, describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { addressFromPublicKey } from '../shared/chain/address.ts';
 import { CHAIN_TOPIC } from '../shared/gossip/topics.ts';
-import { toHex } from '../shared/codec/hex.ts';
+import { fromHex, toHex } from '../shared/codec/hex.ts';
+import { encodeChainMessage } from '../shared/chain/chain-message.ts';
 import type { Signer } from '../shared/crypto/signer.ts';
 import { blackholeSigningBytes, encodeBlackhole } from '../shared/finality/blackhole.ts';
 import { encodeStoredBlackhole, GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
@@ -285,10 +286,8 @@ describe('finality service with a forking account', () => {
   });
 });
 
-describe('finality service following the Galaxy head over HTTP', () => {
-  const balances = new Map<string, number>();
-  const net = new Network(balances);
-  // the Galaxy's real HTTP API over this network's GalaxyCore, with its long poll
+/** The Galaxy's real HTTP API over a test network's GalaxyCore, with its long poll. */
+async function galaxyHttp(net: Network): Promise<{ base: string; heads: HeadWaiters; close: () => void }> {
   const heads = new HeadWaiters(16);
   net.onBlock = (height) => heads.notify(height);
   const server = createGalaxyHttpServer({
@@ -307,32 +306,84 @@ describe('finality service following the Galaxy head over HTTP', () => {
     metrics: createGalaxyMetrics(),
     health: () => ({ ok: true, detail: {} }),
   });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const addr = server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
+  return { base, heads, close: () => server.close() };
+}
+
+/** A Star on no gossip bus at all: every Blackhole block and certificate it learns comes from a Galaxy over HTTP. */
+async function httpOnlyStar(net: Network, seed: number): Promise<{ chain: ChainService; finality: FinalityService }> {
+  const signer = signerOf(seed);
+  const db = memoryDb();
+  const out: CoreOutputs = { publish: () => undefined, deliver: () => undefined, sync: () => undefined, transfer: () => undefined, fraud: () => undefined, storeSend: () => undefined, message: () => undefined, storage: () => undefined };
+  const finality = new FinalityService({ signer, network: NETWORK, galaxies: [net.galaxySigner.pk], balances: net.balances, db, out });
+  const chain = await ChainService.open(signer, net.balances, db, out, Date.now(), finality.hooks());
+  await finality.start(chain);
+  return { chain, finality };
+}
+
+describe('finality service following the Galaxy head over HTTP', () => {
+  const net = new Network(new Map());
+  let close = (): void => undefined;
   after(() => {
     net.stop();
-    server.close();
+    close();
   });
 
   it('a Star that gets no block gossip keeps up through the long poll, and close() ends its held request', async () => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const addr = server.address();
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
-    // not on the gossip bus: every block it learns comes over HTTP
-    const signer = signerOf(21);
-    const db = memoryDb();
-    const out: CoreOutputs = { publish: () => undefined, deliver: () => undefined, sync: () => undefined, transfer: () => undefined, fraud: () => undefined, storeSend: () => undefined, message: () => undefined, storage: () => undefined };
-    const finality = new FinalityService({ signer, network: NETWORK, galaxies: [net.galaxySigner.pk], balances, db, out });
-    const chain = await ChainService.open(signer, balances, db, out, Date.now(), finality.hooks());
-    await finality.start(chain);
+    const galaxy = await galaxyHttp(net);
+    close = galaxy.close;
+    const { finality } = await httpOnlyStar(net, 21);
     await until('the Galaxy to make a few blocks', () => net.galaxy.height >= 2);
-    finality.setGalaxies([base]);
+    finality.setGalaxies([galaxy.base]);
     // behind by a few blocks: they come at once; then each new one while the Star waits at the head
     await until('the Star to reach the Galaxy head', () => finality.status().finalHeight >= 2);
     const next = net.galaxy.height + 1;
     await until('the Star to follow the next block', () => finality.status().finalHeight >= next);
-    await until('a request held at the head', () => heads.size === 1);
+    await until('a request held at the head', () => galaxy.heads.size === 1);
     finality.close();
-    await until('the held request to end with the Star', () => heads.size === 0);
+    await until('the held request to end with the Star', () => galaxy.heads.size === 0);
+    assert.deepEqual(net.errors, []);
+  });
+});
+
+describe('finality service counting a final proposal its ledger adopted', () => {
+  // four Stars: enough seats for a checkpoint quorum
+  const signers = [31, 32, 34, 35].map(signerOf);
+  // made when the test starts: Stars that join a Galaxy already many blocks ahead would
+  // first have to catch up, and these four follow its gossip only
+  let net: Network | undefined;
+  let close = (): void => undefined;
+  after(() => {
+    net?.stop();
+    close();
+  });
+
+  // CI saw one tab of twelve count a receiver's credit but not its sender's debit: the tab
+  // held the proposal without its sender's history, adopted it once it was final, and the
+  // Galaxy's certificates were then skipped as "held by the ledger"
+  it('counts the debit of a proposal that arrived without its history and became final', async () => {
+    net = new Network(new Map([[toHex(signers[0]!.pk), 100]]));
+    const galaxy = await galaxyHttp(net);
+    close = galaxy.close;
+    for (const s of signers) await net.addStar(s);
+    const [a, b] = net.stars;
+    await a!.chain.transfer(b!.address, 10, 'first', Date.now());
+    const second = await a!.chain.transfer(b!.address, 20, 'second', Date.now());
+    await until('both transfers final at the sender', () => a!.chain.balance(a!.address).final === 70);
+
+    // an observer on no gossip bus is handed the second proposal alone: it lacks seq 1, so
+    // the proposal waits as an orphan until the observer learns it is final
+    const observer = await httpOnlyStar(net, 33);
+    const proposal = a!.chain.engine.bytesOf(fromHex(second.id)!)!;
+    await observer.chain.judgeGossip([{ bytes: encodeChainMessage({ t: 'blocks', blocks: [proposal], more: false, proofs: [] }), from: 'peer' }], Date.now());
+    observer.finality.setGalaxies([galaxy.base]);
+    await until('the observer to reach the block that made the transfers final', () => observer.finality.status().finalHeight >= a!.finality.status().finalHeight);
+    assert.ok(observer.chain.engine.ledger.byId(second.id), 'the observer adopted the final proposal');
+    await until('the observer to count both debits and both credits', () => observer.chain.balance(a!.address).final === 70 && observer.chain.balance(b!.address).final === 30, 5_000);
+    observer.finality.close();
     assert.deepEqual(net.errors, []);
   });
 });

@@ -498,7 +498,10 @@ export class FinalityService {
       const entry = cert.checkpoint.entries[i];
       if (!entry) return;
       const hash = toHex(entry);
-      if (ledger?.byId(hash)) return; // learned when the ledger stored it
+      // a block the ledger holds was learned when the ledger stored it, except a final
+      // proposal it adopted without its sender's history (Ledger.adoptFinal): that one was
+      // never reported as stored, so a final hash still unresolved is learned whatever holds it
+      if (ledger?.byId(hash) && !this.balances.unresolved().has(hash)) return;
       if (untrusted && (!this.balances.unresolved().has(hash) || !bytesEqual(sha256(bytes), entry))) return;
       const d = decodeHalfBlock(bytes);
       if (!d.ok) return;
