@@ -10,6 +10,7 @@ import { StarError } from '../shared/errors.ts';
 import { FaucetUnavailableError, RateLimitedError, type Payout } from './faucet.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
+import { readBody } from './read-body.ts';
 
 export const MAX_FAUCET_BODY_BYTES = 1024;
 
@@ -46,7 +47,7 @@ export async function handleFaucetRequest(deps: FaucetHttpDeps, req: IncomingMes
   }
   let address: unknown;
   try {
-    address = (JSON.parse(body) as { address?: unknown } | null)?.address;
+    address = (JSON.parse(body.toString('utf8')) as { address?: unknown } | null)?.address;
   } catch {
     address = undefined;
   }
@@ -67,25 +68,6 @@ export async function handleFaucetRequest(deps: FaucetHttpDeps, req: IncomingMes
     deps.log.error({ err: (err as Error).message }, 'faucet payout failed');
     refuse(500, { code: 'INTERNAL', message: 'the faucet failed; the relay log has the details' });
   }
-}
-
-/** The body as text, or 'too-large' as soon as it passes `limit` (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve('too-large');
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve('too-large');
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -17,7 +17,7 @@ import type { Signer } from '../shared/crypto/signer.ts';
 import { blackholeSigningBytes, encodeBlackhole } from '../shared/finality/blackhole.ts';
 import { encodeStoredBlackhole, GalaxyCore, type GalaxyOutputs } from '../shared/finality/galaxy-core.ts';
 import { BLACKHOLE_TOPIC, checkpointTopic, roundTopic } from '../shared/finality/wire.ts';
-import { decodeCheckpointCert } from '../shared/finality/checkpoint.ts';
+import { decodeCheckpointCert, type CheckpointCert } from '../shared/finality/checkpoint.ts';
 import type { Transfer } from '../shared/chain/transfers.ts';
 import { createLogger } from '../relay/log.ts';
 import { HeadWaiters } from '../relay/galaxy/head-waiters.ts';
@@ -107,6 +107,10 @@ class Network {
   private timer: ReturnType<typeof setInterval>;
   private galaxyQueue: Promise<unknown> = Promise.resolve();
   certs = 0;
+  /** whether the Galaxy hears the checkpoint gossip (else only certificates posted to it over HTTP) */
+  certsByGossip = true;
+  /** certificates posted to the Galaxy's HTTP API */
+  posted = 0;
   readonly errors: unknown[] = [];
   /** called with each block's height once the Galaxy completed it */
   onBlock?: (height: number) => void;
@@ -173,14 +177,17 @@ class Network {
         if (topic === checkpointTopic(0)) void s.finality.judgeCheckpoint([{ bytes, cluster: 0 }]);
         if (topic === BLACKHOLE_TOPIC) void s.finality.judgeBlackhole([bytes]);
       }
-      if (topic === checkpointTopic(0)) {
+      if (topic === checkpointTopic(0) && this.certsByGossip) {
         const d = decodeCheckpointCert(bytes);
-        if (d.ok) {
-          this.certs++;
-          this.galaxyRun(() => this.galaxy.onCheckpoint(d.value, Date.now()));
-        }
+        if (d.ok) this.takeCert(d.value);
       }
     }, 1);
+  }
+
+  /** A certificate for the Galaxy, from gossip or posted over HTTP. */
+  takeCert(cert: CheckpointCert): void {
+    this.certs++;
+    this.galaxyRun(() => this.galaxy.onCheckpoint(cert, Date.now()));
   }
 
   /** The Galaxy's outputs: sign its block share, publish complete blocks to the Stars. */
@@ -300,6 +307,13 @@ async function galaxyHttp(net: Network): Promise<{ base: string; heads: HeadWait
       },
       account: () => undefined,
       proof: () => undefined,
+      submitCheckpoint: async (data) => {
+        const d = decodeCheckpointCert(data);
+        if (!d.ok) return { ok: false, code: 'MALFORMED', reason: d.reason };
+        net.posted++;
+        net.takeCert(d.value);
+        return { ok: true };
+      },
       waitForHeight: (h, ms, signal) => (net.galaxy.height >= h ? Promise.resolve(true) : heads.wait(h, ms, signal)),
     },
     log: createLogger('silent'),
@@ -345,6 +359,29 @@ describe('finality service following the Galaxy head over HTTP', () => {
     await until('a request held at the head', () => galaxy.heads.size === 1);
     finality.close();
     await until('the held request to end with the Star', () => galaxy.heads.size === 0);
+    assert.deepEqual(net.errors, []);
+  });
+});
+
+describe('finality service posting certificates to the Galaxy over HTTP', () => {
+  const net = new Network(new Map());
+  let close = (): void => undefined;
+  after(() => {
+    net.stop();
+    close();
+  });
+
+  it('seats post their certificate straight to the Galaxy: with the certificate gossip cut off from it, blocks still carry checkpoints', async () => {
+    const galaxy = await galaxyHttp(net);
+    close = galaxy.close;
+    net.certsByGossip = false;
+    for (const seed of [41, 42, 43, 44]) (await net.addStar(signerOf(seed))).finality.setGalaxies([galaxy.base]);
+    const from = net.galaxy.height;
+    await until('a block with a checkpoint that came over HTTP', () => {
+      for (let h = from + 1; h <= net.galaxy.height; h++) if ((net.galaxy.block(h)?.block.body.checkpoints.length ?? 0) > 0) return true;
+      return false;
+    });
+    assert.ok(net.posted > 0);
     assert.deepEqual(net.errors, []);
   });
 });

@@ -25,7 +25,7 @@ import {
   quorumVerifyItems,
   type FinalityProof,
 } from '../../shared/finality/blackhole.ts';
-import { checkpointHash, decodeCheckpointCert } from '../../shared/finality/checkpoint.ts';
+import { checkpointHash, decodeCheckpointCert, type CheckpointCert } from '../../shared/finality/checkpoint.ts';
 import {
   decodeStoredBlackhole,
   decodeStoredBlackholeList,
@@ -39,7 +39,7 @@ import { BLACKHOLE_TOPIC, checkpointTopic, decodeEnvelope, encodeEnvelope, envel
 import type { Verdict } from '../../shared/gossip/validate.ts';
 import { PRESENCE_TOPIC } from '../../shared/gossip/topics.ts';
 import type { Logger } from '../log.ts';
-import type { GalaxyView } from './http.ts';
+import type { CheckpointSubmission, GalaxyView } from './http.ts';
 import type { GalaxyMetrics } from './metrics.ts';
 import type { TopicHandler } from './node.ts';
 import type { GalaxyStore } from './store.ts';
@@ -209,6 +209,7 @@ export class GalaxyDriver {
       },
       account: (pk): AccountState | undefined => core.account(pk),
       proof: (hex): FinalityProof | undefined => core.proof(hex),
+      submitCheckpoint: (data) => this.submitCheckpoint(data),
       waitForHeight: (h, ms, signal) => {
         if (core.height >= h) return Promise.resolve(true);
         const reached = this.heads.wait(h, ms, signal);
@@ -260,14 +261,35 @@ export class GalaxyDriver {
       this.d.log.debug({ reason: decoded.reason }, 'malformed checkpoint certificate');
       return 'reject';
     }
-    const cert = decoded.value;
-    const id = toHex(checkpointHash(cert.checkpoint));
-    if (!this.certArrivals.has(id)) {
-      if (this.certArrivals.size >= MAX_CERT_ARRIVALS) this.certArrivals.delete(this.certArrivals.keys().next().value as string);
-      this.certArrivals.set(id, now);
-    }
-    this.run('checkpoint', () => this.d.core.onCheckpoint(cert, this.now()));
+    this.noteArrival(decoded.value, now);
+    this.run('checkpoint', () => this.d.core.onCheckpoint(decoded.value, this.now()));
     return 'accept';
+  }
+
+  /**
+   * A certificate a facilitator posted over HTTP (POST /checkpoint): judged as one from
+   * gossip, and answered with the core's verdict, so the HTTP layer can charge a sender of
+   * bad ones. A certificate already held is accepted again (every seat posts its copy).
+   */
+  async submitCheckpoint(data: Uint8Array): Promise<CheckpointSubmission> {
+    const decoded = decodeCheckpointCert(data);
+    if (!decoded.ok) return { ok: false, code: 'MALFORMED', reason: decoded.reason };
+    this.noteArrival(decoded.value, this.now());
+    let refused: string[] = [];
+    await this.run('checkpoint', () => {
+      const out = this.d.core.onCheckpoint(decoded.value, this.now());
+      refused = out.refused.map((r) => r.reason);
+      return out;
+    });
+    return refused.length === 0 ? { ok: true } : { ok: false, code: 'REFUSED', reason: refused.join('; ') };
+  }
+
+  /** When a certificate first came (either way), for the certificate → block latency. */
+  private noteArrival(cert: CheckpointCert, now: number): void {
+    const id = toHex(checkpointHash(cert.checkpoint));
+    if (this.certArrivals.has(id)) return;
+    if (this.certArrivals.size >= MAX_CERT_ARRIVALS) this.certArrivals.delete(this.certArrivals.keys().next().value as string);
+    this.certArrivals.set(id, now);
   }
 
   /**

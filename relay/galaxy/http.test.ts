@@ -20,7 +20,7 @@ import { decodeCanonical, encodeCanonical } from '../../shared/codec/cbor.ts';
 import { toHex } from '../../shared/codec/hex.ts';
 import { generatePkcs8, signerFromPkcs8, type Signer } from '../../shared/crypto/signer.ts';
 import { blackholeHash, decodeBlackhole, decodeFinalityProof, finalityProofVerifyItems, verifyFinalityProof } from '../../shared/finality/blackhole.ts';
-import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, type Checkpoint } from '../../shared/finality/checkpoint.ts';
+import { checkpointHash, checkpointSigningBytes, encodeCheckpointCert, MAX_CERT_BYTES, type Checkpoint } from '../../shared/finality/checkpoint.ts';
 import { selectFacilitators } from '../../shared/finality/facilitators.ts';
 import { decodeStoredBlackhole, GalaxyCore } from '../../shared/finality/galaxy-core.ts';
 import { testKey } from '../../shared/finality/test-fixtures.ts';
@@ -79,7 +79,7 @@ describe('Galaxy driver and HTTP API (one Galaxy, in process)', () => {
       onFatal: (err) => assert.fail(err),
     });
     handlers = driver.handlers();
-    server = createGalaxyHttpServer({ view: driver.view(), log: createLogger('silent'), metrics, health: () => ({ ok: true, detail: { galaxy: { height: core.height } } }) });
+    server = createGalaxyHttpServer({ view: driver.view(), log: createLogger('silent'), metrics, health: () => ({ ok: true, detail: { galaxy: { height: core.height } } }), checkpointPosts: { points: 50, windowS: 60 } });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const addr = server.address();
@@ -235,15 +235,50 @@ describe('Galaxy driver and HTTP API (one Galaxy, in process)', () => {
     assert.match(text, /starweave_galaxy_finality_seconds_count\{stage="round"\} 2/);
   });
 
+  it('takes a certificate posted over HTTP: 202 and the next block; 400, 422 and 413 for bad ones; 429 once the address has spent its allowance', async () => {
+    const head = core.block(2)!.block;
+    const headHash = blackholeHash(head.header);
+    assert.deepEqual(selectFacilitators(headHash, head.body.roster).map(toHex), [toHex(star.pk)]);
+    const checkpoint: Checkpoint = { cluster: 0, round: 3, base: headHash, prev: checkpointHash(head.body.checkpoints[0]!), entries: [] };
+    const signed = (sign: (m: Uint8Array) => Uint8Array) => encodeCheckpointCert({ checkpoint, blocks: [], sigs: [{ signer: 0, sig: sign(checkpointSigningBytes(checkpointHash(checkpoint))) }] });
+    const post = (body: Uint8Array) => fetch(`${base}/checkpoint`, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/cbor' } });
+    const preflight = await fetch(`${base}/checkpoint`, { method: 'OPTIONS' });
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.equal((await fetch(`${base}/checkpoint`)).status, 405);
+
+    // each bad certificate costs 1 + 20 of the address's 50 requests
+    const garbage = await post(new Uint8Array([1, 2, 3]));
+    assert.deepEqual([garbage.status, ((await garbage.json()) as { code: string }).code], [400, 'MALFORMED']);
+    const forged = await post(signed(testKey(9).sign));
+    assert.deepEqual([forged.status, ((await forged.json()) as { code: string }).code], [422, 'REFUSED']);
+    assert.equal(core.height, 2);
+
+    const taken = await post(signed(star.sign));
+    assert.equal(taken.status, 202);
+    await driver.idle();
+    assert.equal(core.height, 3);
+    assert.equal(core.block(3)!.block.body.checkpoints.length, 1);
+
+    const oversized = await post(new Uint8Array(MAX_CERT_BYTES + 1));
+    assert.equal(oversized.status, 413);
+    // 44 of 50 spent: one more bad certificate passes the allowance, and the next request waits
+    assert.equal((await post(new Uint8Array([1]))).status, 400);
+    const limited = await post(signed(star.sign));
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    assert.match(((await limited.json()) as { message: string }).message, /gossip still carries them/);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /starweave_galaxy_http_requests_total\{route="\/checkpoint",status="202"\} 1/);
+  });
+
   it('after a restart, the stored chain rebuilds the same blocks and state', async () => {
-    const hashes = [1, 2].map((h) => toHex(blackholeHash(core.block(h)!.block.header)));
+    const hashes = [1, 2, 3].map((h) => toHex(blackholeHash(core.block(h)!.block.header)));
     await driver.stop();
     store.close();
     const reopened = await GalaxyStore.open(dbPath);
     try {
       const again = new GalaxyCore({ network: 'test-net', galaxies: [signer.pk], me: 0, balances, verify: nobleVerify }, decodeStoredRows(reopened.all(), dbPath));
-      assert.equal(again.height, 2);
-      assert.deepEqual([1, 2].map((h) => toHex(blackholeHash(again.block(h)!.block.header))), hashes);
+      assert.equal(again.height, 3);
+      assert.deepEqual([1, 2, 3].map((h) => toHex(blackholeHash(again.block(h)!.block.header))), hashes);
       assert.equal(again.account(payer.pk)?.balance, 990);
       assert.ok(again.proof(paymentHash));
     } finally {

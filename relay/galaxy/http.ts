@@ -1,5 +1,5 @@
 /**
- * The Galaxy's read-only HTTP API (CORS `*`: wallets and dApps on any origin read it):
+ * The Galaxy's HTTP API (CORS `*`: wallets and dApps on any origin read it):
  *   GET /health                 200 once the chain is loaded and the relay joined, else 503
  *   GET /metrics                Prometheus text
  *   GET /head                   the newest block's header (JSON, hex fields) and hash
@@ -9,6 +9,11 @@
  *                               until the next block is stored: the long poll Stars follow the head with
  *   GET /account/:address       the account's final state (JSON)
  *   GET /proof/:halfBlockHash   `encodeFinalityProof` (CBOR), or JSON with Accept: application/json
+ *   POST /checkpoint            an `encodeCheckpointCert` body: the facilitators' certificate, straight
+ *                               to the Galaxy instead of a gossip hop through the relay (202, or 400/413/
+ *                               422/429). Judged like gossip; each address gets CHECKPOINT_POSTS requests
+ *                               per window, and a refused certificate costs it BAD_CHECKPOINT_COST of them
+ *                               (HTTP has no peer score to lower).
  * Errors are JSON `{ code, message }` whose message says what to do instead.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,11 +21,17 @@ import { publicKeyFromAddress } from '../../shared/chain/address.ts';
 import { encodeCanonical } from '../../shared/codec/cbor.ts';
 import { fromHex, toHex } from '../../shared/codec/hex.ts';
 import { blackholeHash, encodeBlackhole, encodeFinalityProof, type BlackholeBlock, type BlackholeHeader, type FinalityProof } from '../../shared/finality/blackhole.ts';
+import { MAX_CERT_BYTES } from '../../shared/finality/checkpoint.ts';
 import type { AccountState, StoredBlackhole } from '../../shared/finality/galaxy-core.ts';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../log.ts';
+import { readBody } from '../read-body.ts';
 import type { GalaxyMetrics } from './metrics.ts';
 
-/** What the API reads: the Galaxy's chain and final state (the driver over the core and store). */
+/** The Galaxy's verdict on a posted certificate. */
+export type CheckpointSubmission = { ok: true } | { ok: false; code: 'MALFORMED' | 'REFUSED'; reason: string };
+
+/** What the API reads (the Galaxy's chain and final state) and takes (certificates): the driver over the core and store. */
 export interface GalaxyView {
   height(): number;
   block(height: number): StoredBlackhole | undefined;
@@ -28,6 +39,8 @@ export interface GalaxyView {
   storedBytes(height: number): Uint8Array | undefined;
   account(pk: Uint8Array): AccountState | undefined;
   proof(halfBlockHashHex: string): FinalityProof | undefined;
+  /** a certificate posted by a facilitator, judged like one from gossip */
+  submitCheckpoint(data: Uint8Array): Promise<CheckpointSubmission>;
   /** true once the chain reaches `height`; false after `ms`, on abort, or when too many wait already */
   waitForHeight(height: number, ms: number, signal?: AbortSignal): Promise<boolean>;
 }
@@ -37,6 +50,8 @@ export interface GalaxyHttpDeps {
   log: Logger;
   metrics: GalaxyMetrics;
   health(): { ok: boolean; detail: Record<string, unknown> };
+  /** POST /checkpoint allowance per address (default CHECKPOINT_POSTS) */
+  checkpointPosts?: { points: number; windowS: number };
 }
 
 export const DEFAULT_BLOCKS_LIMIT = 64;
@@ -45,40 +60,55 @@ export const MAX_BLOCKS_LIMIT = 256;
 export const MAX_BLOCKS_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** the longest a /blocks request past the head is held (below the usual 30 s proxy idle timeouts) */
 export const MAX_BLOCKS_WAIT_MS = 25_000;
+/**
+ * POST /checkpoint requests an address may make per window. Every seat of a round posts
+ * its copy to every Galaxy, about one round a second per cluster at best, and many Stars
+ * can share one address (a NAT, or every tab of a test on one machine): 20/s leaves room.
+ */
+export const CHECKPOINT_POSTS = { points: 200, windowS: 10 } as const;
+/** what a refused or malformed certificate costs its sender, in requests */
+export const BAD_CHECKPOINT_COST = 20;
 
 const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-starweave-head' } as const;
 
 export function createGalaxyHttpServer(deps: GalaxyHttpDeps): Server {
+  const posts = deps.checkpointPosts ?? CHECKPOINT_POSTS;
+  const limiter = new RateLimiterMemory({ points: posts.points, duration: posts.windowS });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://galaxy');
     const route = routeOf(url.pathname);
     res.on('finish', () => deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
     try {
-      handle(deps, req, res, url, route);
+      if (route === '/checkpoint') void takeCheckpoint(deps, limiter, req, res).catch((err: unknown) => failed(deps, req, res, err));
+      else handle(deps, req, res, url, route);
     } catch (err) {
-      deps.log.warn({ err: (err as Error).message, url: req.url }, 'Galaxy HTTP request failed');
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'the Galaxy failed to answer this request; see its log, and retry');
-      else res.destroy();
+      failed(deps, req, res, err);
     }
   });
   server.keepAliveTimeout = 5_000;
   return server;
 }
 
+function failed(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  deps.log.warn({ err: (err as Error).message, url: req.url }, 'Galaxy HTTP request failed');
+  if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'the Galaxy failed to answer this request; see its log, and retry');
+  else res.destroy();
+}
+
 function routeOf(path: string): string {
-  if (['/health', '/metrics', '/head', '/blocks'].includes(path)) return path;
+  if (['/health', '/metrics', '/head', '/blocks', '/checkpoint'].includes(path)) return path;
   for (const prefix of ['/block/', '/account/', '/proof/']) if (path.startsWith(prefix)) return prefix + ':id';
   return 'unknown';
 }
 
 function handle(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse, url: URL, route: string): void {
   if (req.method === 'OPTIONS') {
-    res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': 'accept, content-type', 'access-control-max-age': '86400' });
+    res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS', 'access-control-allow-headers': 'accept, content-type', 'access-control-max-age': '86400' });
     res.end();
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendError(res, 405, 'METHOD_NOT_ALLOWED', `the Galaxy API is read-only: use GET (not ${req.method})`);
+    sendError(res, 405, 'METHOD_NOT_ALLOWED', `use GET for ${url.pathname} (not ${req.method}); the one thing the Galaxy takes is POST /checkpoint`);
     return;
   }
   const id = decodeURIComponent(url.pathname.slice(url.pathname.indexOf('/', 1) + 1));
@@ -134,8 +164,44 @@ function handle(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse,
       return;
     }
     default:
-      sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; the Galaxy serves /health, /metrics, /head, /block/:height, /blocks?from=&limit=&wait=, /account/:address, /proof/:halfBlockHash`);
+      sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; the Galaxy serves /health, /metrics, /head, /block/:height, /blocks?from=&limit=&wait=, /account/:address, /proof/:halfBlockHash, and takes POST /checkpoint`);
   }
+}
+
+/** POST /checkpoint: the address's allowance first, then the body's size, then the Galaxy's verdict. */
+async function takeCheckpoint(deps: GalaxyHttpDeps, limiter: RateLimiterMemory, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'OPTIONS') return handle(deps, req, res, new URL('/checkpoint', 'http://galaxy'), '/checkpoint');
+  if (req.method !== 'POST') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST /checkpoint with an encodeCheckpointCert body (application/cbor)');
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const limited = await charge(limiter, address, 1);
+  if (limited !== undefined) return sendLimited(res, limited);
+  const body = await readBody(req, MAX_CERT_BYTES);
+  if (body === 'too-large') {
+    res.setHeader('connection', 'close');
+    return sendError(res, 413, 'MESSAGE_TOO_LARGE', `a checkpoint certificate is at most ${MAX_CERT_BYTES} bytes; this body is larger, so it is not one`);
+  }
+  const verdict = await deps.view.submitCheckpoint(new Uint8Array(body.buffer, body.byteOffset, body.length));
+  if (verdict.ok) return sendJson(res, 202, { accepted: true });
+  // HTTP has no peer score: a bad certificate spends the sender's allowance instead
+  await charge(limiter, address, BAD_CHECKPOINT_COST);
+  deps.log.debug({ address, reason: verdict.reason }, 'posted checkpoint certificate refused');
+  sendError(res, verdict.code === 'MALFORMED' ? 400 : 422, verdict.code, `the certificate was ${verdict.code === 'MALFORMED' ? 'not readable' : 'refused'}: ${verdict.reason}`);
+}
+
+/** Takes `points` from the address's allowance; the wait until it has them again when it is spent. */
+async function charge(limiter: RateLimiterMemory, address: string, points: number): Promise<number | undefined> {
+  try {
+    await limiter.consume(address, points);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return err.msBeforeNext;
+    throw err;
+  }
+}
+
+function sendLimited(res: ServerResponse, retryAfterMs: number): void {
+  res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+  sendError(res, 429, 'RATE_LIMITED', `too many certificates from this address; gossip still carries them, or post again in ${Math.ceil(retryAfterMs / 1000)} s`);
 }
 
 function parseHeight(text: string | null): number | undefined {
