@@ -29,6 +29,8 @@ export interface FinalityResult {
 declare global {
   interface Window {
     __finalAt: Record<string, number>;
+    /** when this tab first saw each transfer in each status */
+    __statusAt: Record<string, Record<string, number>>;
   }
 }
 
@@ -64,8 +66,11 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     for (const tab of tabs) {
       await tab.page.evaluate(async () => {
         window.__finalAt = {};
+        window.__statusAt = {};
         const star = await window.starweave.connect();
         star.on('transfer', (t) => {
+          const seen = (window.__statusAt[t.id] ??= {});
+          seen[t.status] ??= Date.now();
           if (t.status === 'final' && window.__finalAt[t.id] === undefined) window.__finalAt[t.id] = Date.now();
         });
       });
@@ -119,6 +124,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       const [atSender, atReceiver] = await Promise.all([s.tab, s.to].map((t) => attempt<string>(t, 'transferStatus', s.id).then((r) => (r.ok ? r.value : r.code))));
       console.error(`finality: not final: ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}: ${atSender} at the sender, ${atReceiver} at the receiver`);
     }
+    await explainTail(sent, galaxyUrl, latencies);
     latencies.sort((a, b) => a - b);
     const rounds = await roundStats(galaxyUrl, firstHeight, await head());
     return {
@@ -134,6 +140,30 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
   } finally {
     await browser?.close();
     await network.stop();
+  }
+}
+
+/**
+ * Where the slowest transfers spent their time: when each end first saw each status (ms
+ * after submit), and at which height the Galaxy made the proposal final, so a tail can be
+ * told apart (a late countersignature, a late checkpoint, or a late last half).
+ */
+async function explainTail(sent: Array<{ tab: StarTab; to: StarTab; id: string; at: number }>, galaxyUrl: string, latencies: number[]): Promise<void> {
+  const median = percentile([...latencies].sort((a, b) => a - b), 50);
+  const timed = await Promise.all(sent.map(async (s) => ({ s, ms: ((await s.tab.page.evaluate((id) => window.__finalAt[id], s.id)) ?? Infinity) - s.at })));
+  const slow = timed.filter((t) => t.ms > 3 * median).sort((a, b) => b.ms - a.ms).slice(0, 5);
+  for (const { s, ms } of slow) {
+    const seen = async (tab: StarTab) => {
+      const at = await tab.page.evaluate((id) => window.__statusAt[id] ?? {}, s.id);
+      return Object.entries(at).sort((a, b) => a[1] - b[1]).map(([status, t]) => `${status} +${((t - s.at) / 1000).toFixed(1)} s`).join(', ') || 'nothing';
+    };
+    const proof = await fetch(`${galaxyUrl}/proof/${s.id}`, { headers: { accept: 'application/json' } });
+    const height = proof.ok ? ((await proof.json()) as { header: { height: number; time: number } }).header : undefined;
+    console.error(
+      `finality: slow ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}, ${Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never final'}: ` +
+        `sender saw ${await seen(s.tab)}; receiver saw ${await seen(s.to)}; ` +
+        `proposal ${height ? `final at height ${height.height}, +${((height.time - s.at) / 1000).toFixed(1)} s` : 'not final at the Galaxy'}`,
+    );
   }
 }
 
