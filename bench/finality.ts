@@ -157,12 +157,21 @@ async function explainTail(sent: Array<{ tab: StarTab; to: StarTab; id: string; 
       const at = await tab.page.evaluate((id) => window.__statusAt[id] ?? {}, s.id);
       return Object.entries(at).sort((a, b) => a[1] - b[1]).map(([status, t]) => `${status} +${((t - s.at) / 1000).toFixed(1)} s`).join(', ') || 'nothing';
     };
+    // the two ends' connections now (a snapshot at the end, not at the time)
+    const links = (tab: StarTab) =>
+      tab.page.evaluate(async () => {
+        const st = await (await window.starweave.connect()).status();
+        return { relay: st.relay, peers: st.peers.length, direct: st.peers.filter((p) => p.direct).length, addresses: st.peers.flatMap((p) => (p.address ? [p.address] : [])) };
+      });
+    const [fromLinks, toLinks, toAddress] = await Promise.all([links(s.tab), links(s.to), addressOf(s.to)]);
     const proof = await fetch(`${galaxyUrl}/proof/${s.id}`, { headers: { accept: 'application/json' } });
     const height = proof.ok ? ((await proof.json()) as { header: { height: number; time: number } }).header : undefined;
     console.error(
       `finality: slow ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}, ${Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never final'}: ` +
         `sender saw ${await seen(s.tab)}; receiver saw ${await seen(s.to)}; ` +
-        `proposal ${height ? `final at height ${height.height}, +${((height.time - s.at) / 1000).toFixed(1)} s` : 'not final at the Galaxy'}`,
+        `proposal ${height ? `final at height ${height.height}, +${((height.time - s.at) / 1000).toFixed(1)} s` : 'not final at the Galaxy'}; ` +
+        `now the sender has ${fromLinks.peers} peers (${fromLinks.direct} direct, ${fromLinks.addresses.includes(toAddress) ? 'the receiver among them' : 'not the receiver'}), ` +
+        `the receiver ${toLinks.peers} (${toLinks.direct} direct), relay ${toLinks.relay}`,
     );
   }
 }
