@@ -495,15 +495,13 @@ export class FinalityService {
    * blocks still unknown here, and only when the bytes hash to the final hash.
    */
   private learnCert(cert: CheckpointCert, untrusted: boolean): void {
-    const ledger = this.chain?.engine.ledger;
     cert.blocks.forEach((bytes, i) => {
       const entry = cert.checkpoint.entries[i];
       if (!entry) return;
       const hash = toHex(entry);
-      // a block the ledger holds was learned when the ledger stored it, except a final
-      // proposal it adopted without its sender's history (Ledger.adoptFinal): that one was
-      // never reported as stored, so a final hash still unresolved is learned whatever holds it
-      if (ledger?.byId(hash) && !this.balances.unresolved().has(hash)) return;
+      // asks FinalBalances, not the ledger: the ledger also holds blocks never reported as
+      // stored (a final proposal adopted without its sender's history, Ledger.adoptFinal)
+      if (this.balances.knows(hash)) return;
       if (untrusted && (!this.balances.unresolved().has(hash) || !bytesEqual(sha256(bytes), entry))) return;
       const d = decodeHalfBlock(bytes);
       if (!d.ok) return;

@@ -41,6 +41,17 @@ describe('final balances', () => {
     assert.equal(f.unresolved().size, 0);
   });
 
+  it('knows an effect while it waits or once it is counted, not while a final block is unresolved', () => {
+    const f = new FinalBalances(new Map([[A, 100]]));
+    assert.equal(f.knows(ph), false);
+    f.learn(ph, effectOf(p));
+    assert.equal(f.knows(ph), true);
+    f.markFinal(ph, 1);
+    assert.equal(f.knows(ph), true);
+    f.markFinal(ah, 1);
+    assert.equal(f.knows(ah), false, 'final, effect unknown: a certificate may still teach it');
+  });
+
   it('keeps a bounded number of effects of blocks that are not final', () => {
     const f = new FinalBalances(new Map());
     f.learn(ph, effectOf(p));

@@ -80,6 +80,11 @@ export class FinalBalances {
     return true;
   }
 
+  /** Whether block `hash`'s effect is held already (counted, or waiting for it to be final). */
+  knows(hash: string): boolean {
+    return this.final.get(hash) === true || this.known.has(hash);
+  }
+
   isFinal(hash: string): boolean {
     return this.final.has(hash);
   }
