@@ -261,8 +261,7 @@ export class GalaxyDriver {
       this.d.log.debug({ reason: decoded.reason }, 'malformed checkpoint certificate');
       return 'reject';
     }
-    this.noteArrival(decoded.value, now);
-    this.run('checkpoint', () => this.d.core.onCheckpoint(decoded.value, this.now()));
+    void this.takeCert(decoded.value, now);
     return 'accept';
   }
 
@@ -274,14 +273,20 @@ export class GalaxyDriver {
   async submitCheckpoint(data: Uint8Array): Promise<CheckpointSubmission> {
     const decoded = decodeCheckpointCert(data);
     if (!decoded.ok) return { ok: false, code: 'MALFORMED', reason: decoded.reason };
-    this.noteArrival(decoded.value, this.now());
+    const refused = await this.takeCert(decoded.value, this.now());
+    return refused.length === 0 ? { ok: true } : { ok: false, code: 'REFUSED', reason: refused.join('; ') };
+  }
+
+  /** Queues a certificate for the core, either way it came; resolves with the reasons it was refused, if it was. */
+  private async takeCert(cert: CheckpointCert, now: number): Promise<string[]> {
+    this.noteArrival(cert, now);
     let refused: string[] = [];
     await this.run('checkpoint', () => {
-      const out = this.d.core.onCheckpoint(decoded.value, this.now());
+      const out = this.d.core.onCheckpoint(cert, this.now());
       refused = out.refused.map((r) => r.reason);
       return out;
     });
-    return refused.length === 0 ? { ok: true } : { ok: false, code: 'REFUSED', reason: refused.join('; ') };
+    return refused;
   }
 
   /** When a certificate first came (either way), for the certificate → block latency. */

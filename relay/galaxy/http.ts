@@ -79,7 +79,7 @@ export function createGalaxyHttpServer(deps: GalaxyHttpDeps): Server {
     const route = routeOf(url.pathname);
     res.on('finish', () => deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
     try {
-      if (route === '/checkpoint') void takeCheckpoint(deps, limiter, req, res).catch((err: unknown) => failed(deps, req, res, err));
+      if (route === '/checkpoint' && req.method !== 'OPTIONS') void takeCheckpoint(deps, limiter, req, res).catch((err: unknown) => failed(deps, req, res, err));
       else handle(deps, req, res, url, route);
     } catch (err) {
       failed(deps, req, res, err);
@@ -170,7 +170,6 @@ function handle(deps: GalaxyHttpDeps, req: IncomingMessage, res: ServerResponse,
 
 /** POST /checkpoint: the address's allowance first, then the body's size, then the Galaxy's verdict. */
 async function takeCheckpoint(deps: GalaxyHttpDeps, limiter: RateLimiterMemory, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method === 'OPTIONS') return handle(deps, req, res, new URL('/checkpoint', 'http://galaxy'), '/checkpoint');
   if (req.method !== 'POST') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST /checkpoint with an encodeCheckpointCert body (application/cbor)');
   const address = req.socket.remoteAddress ?? 'unknown';
   const limited = await charge(limiter, address, 1);
