@@ -111,21 +111,19 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       },
       120_000,
     ).catch(() => undefined);
-    const latencies: number[] = [];
-    const unfinal: typeof sent = [];
-    for (const s of sent) {
-      const at = await finalAt(s);
-      if (at !== undefined) latencies.push(at - s.at);
-      else unfinal.push(s);
-    }
+    /** every transfer's submit → final time (Infinity: never final) */
+    const timed: Timed[] = [];
+    for (const s of sent) timed.push({ s, ms: ((await finalAt(s)) ?? Infinity) - s.at });
+    const latencies = timed.flatMap((t) => (Number.isFinite(t.ms) ? [t.ms] : []));
+    const unfinal = timed.flatMap((t) => (Number.isFinite(t.ms) ? [] : [t.s]));
     // what the ends of a transfer that never became final know of it (`pending` at the
     // receiver: it has the proposal but did not countersign; UNKNOWN_TRANSFER: it never got it)
     for (const s of unfinal.slice(0, 10)) {
       const [atSender, atReceiver] = await Promise.all([s.tab, s.to].map((t) => attempt<string>(t, 'transferStatus', s.id).then((r) => (r.ok ? r.value : r.code))));
       console.error(`finality: not final: ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}: ${atSender} at the sender, ${atReceiver} at the receiver`);
     }
-    await explainTail(sent, galaxyUrl, latencies);
     latencies.sort((a, b) => a - b);
+    await explainTail(timed, galaxyUrl, percentile(latencies, 50));
     const rounds = await roundStats(galaxyUrl, firstHeight, await head());
     return {
       tabs: opts.tabs,
@@ -148,9 +146,12 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
  * after submit), and at which height the Galaxy made the proposal final, so a tail can be
  * told apart (a late countersignature, a late checkpoint, or a late last half).
  */
-async function explainTail(sent: Array<{ tab: StarTab; to: StarTab; id: string; at: number }>, galaxyUrl: string, latencies: number[]): Promise<void> {
-  const median = percentile([...latencies].sort((a, b) => a - b), 50);
-  const timed = await Promise.all(sent.map(async (s) => ({ s, ms: ((await s.tab.page.evaluate((id) => window.__finalAt[id], s.id)) ?? Infinity) - s.at })));
+interface Timed {
+  s: { tab: StarTab; to: StarTab; id: string; at: number };
+  ms: number;
+}
+
+async function explainTail(timed: readonly Timed[], galaxyUrl: string, median: number): Promise<void> {
   const slow = timed.filter((t) => t.ms > 3 * median).sort((a, b) => b.ms - a.ms).slice(0, 5);
   for (const { s, ms } of slow) {
     const seen = async (tab: StarTab) => {
