@@ -104,7 +104,7 @@ class Network {
   readonly galaxySigner = signerOf(99);
   readonly galaxy: GalaxyCore;
   readonly balances: Map<string, number>;
-  private timer: ReturnType<typeof setInterval>;
+  private timer?: ReturnType<typeof setInterval>;
   private galaxyQueue: Promise<unknown> = Promise.resolve();
   certs = 0;
   /** whether the Galaxy hears the checkpoint gossip (else only certificates posted to it over HTTP) */
@@ -117,6 +117,8 @@ class Network {
   /** the last round envelope and certificate published (cluster 0's topics) */
   lastRound?: Uint8Array;
   lastCert?: Uint8Array;
+  /** every Blackhole block the Galaxy made, encoded */
+  readonly blocks: Uint8Array[] = [];
 
   constructor(balances: Map<string, number>) {
     this.balances = balances;
@@ -129,7 +131,15 @@ class Network {
       roundTimeoutMs: 3_000,
       emptyRosterMs: 300,
     });
-    this.timer = setInterval(() => {
+  }
+
+  /**
+   * Starts the Galaxy's clock with the first Star. Each suite builds its network when the
+   * file loads; a clock running from then would make empty blocks, with growing timeouts,
+   * while earlier suites run.
+   */
+  startClock(): void {
+    this.timer ??= setInterval(() => {
       const now = Date.now();
       this.galaxyRun(() => {
         for (const s of this.stars) this.galaxy.onPresence(s.signer.pk, 0, now);
@@ -144,6 +154,7 @@ class Network {
   }
 
   async addStar(signer: Signer, db = memoryDb()): Promise<TestStar> {
+    this.startClock();
     const transfers: Transfer[] = [];
     const clusters: number[] = [];
     const self = { signer } as TestStar;
@@ -163,6 +174,9 @@ class Network {
     await finality.start(chain);
     Object.assign(self, { address: addressFromPublicKey(signer.pk), db, chain, finality, transfers, clusters });
     this.stars.push(self);
+    // what the head follower would fetch from the Galaxy's HTTP API, which this network lacks:
+    // the blocks made before this Star joined (gossip brings it the ones after)
+    void finality.judgeBlackhole(this.blocks);
     return self;
   }
 
@@ -197,7 +211,9 @@ class Network {
       while (out) {
         for (const stored of out.blocks) {
           this.onBlock?.(stored.block.header.height);
-          this.publish(undefined as unknown as TestStar, BLACKHOLE_TOPIC, encodeBlackhole(stored.block));
+          const bytes = encodeBlackhole(stored.block);
+          this.blocks.push(bytes);
+          this.publish(undefined as unknown as TestStar, BLACKHOLE_TOPIC, bytes);
         }
         const sign: GalaxyOutputs['signBlock'] = out.signBlock;
         out = sign ? this.galaxy.signedBlock(sign.height, await this.galaxySigner.sign(blackholeSigningBytes(sign.hash)), Date.now()) : undefined;
@@ -350,6 +366,7 @@ describe('finality service following the Galaxy head over HTTP', () => {
     const galaxy = await galaxyHttp(net);
     close = galaxy.close;
     const { finality } = await httpOnlyStar(net, 21);
+    net.startClock();
     await until('the Galaxy to make a few blocks', () => net.galaxy.height >= 2);
     finality.setGalaxies([galaxy.base]);
     // behind by a few blocks: they come at once; then each new one while the Star waits at the head
