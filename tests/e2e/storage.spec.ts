@@ -12,7 +12,7 @@ import type { GetResult } from '../../shared/api.ts';
 import { publicKeyFromAddress } from '../../shared/chain/address.ts';
 import { toHex } from '../../shared/codec/hex.ts';
 import { Ring } from '../../shared/storage/ring.ts';
-import { addressOf, attempt, call, fund, statusIn } from './support/accounts.ts';
+import { addressOf, attempt, call, fund, statusIn, type Outcome } from './support/accounts.ts';
 import { expect, test } from './support/fixtures.ts';
 import { reopenStar, type StarTab } from './support/stars.ts';
 
@@ -56,6 +56,21 @@ function putRange(tab: StarTab, from: number, to: number, parallel = 50): Promis
     },
     [from, to, parallel, MAX_PUT_ATTEMPTS] as const,
   );
+}
+
+/**
+ * One read as the API tells a person to make it: a NO_PEERS answer (fewer than R Stars
+ * answered in time, which a loaded machine can cause) is asked again, at most
+ * MAX_READ_ATTEMPTS times; any other answer, a value or another error, is the outcome.
+ * Retries are noted on the test's report.
+ */
+const MAX_READ_ATTEMPTS = 3;
+async function readAsAsked(tab: StarTab, key: string, owner: string): Promise<Outcome<GetResult>> {
+  for (let n = 1; ; n++) {
+    const got = await attempt<GetResult>(tab, 'get', key, owner);
+    if (got.ok || got.code !== 'NO_PEERS' || n === MAX_READ_ATTEMPTS) return got;
+    test.info().annotations.push({ type: 'read retried', description: `star ${tab.index}, ${key}: ${got.message}` });
+  }
 }
 
 /** Reads every key of `owner` from one tab; returns the indices that did not read back right. */
@@ -140,10 +155,10 @@ test('a private value opens for its reader only, and an inbox message waits for 
   for (const tab of tabs) await expect.poll(async () => (await members(tab)).length, { ...converge, message: `star ${tab.index} should see all 4 Stars` }).toBe(4);
 
   await call(alice, 'put', 'letter', 'for bob only', { readers: [bobAddr] });
-  const forBob = await call<GetResult>(bob, 'get', 'letter', aliceAddr);
-  expect(forBob.versions.map((v) => [v.value, v.private, v.writer])).toEqual([['for bob only', true, aliceAddr]]);
-  const forCarol = await attempt<GetResult>(carol, 'get', 'letter', aliceAddr);
-  expect(forCarol.ok ? 'read' : forCarol.code).toBe('NOT_A_READER');
+  const forBob = await readAsAsked(bob, 'letter', aliceAddr!);
+  expect(forBob.ok ? forBob.value.versions.map((v) => [v.value, v.private, v.writer]) : forBob).toEqual([['for bob only', true, aliceAddr]]);
+  const forCarol = await readAsAsked(carol, 'letter', aliceAddr!);
+  expect(forCarol.ok ? 'read' : `${forCarol.code}: ${forCarol.message}`).toMatch(/^NOT_A_READER: /);
   // the storage Stars hold ciphertext: the plain text is in no version any of them holds
   const raw = await Promise.all(tabs.map((t) => t.page.evaluate(async (o) => (await window.starweave.connect()).debug!.storageRaw(o, 'letter'), aliceAddr!)));
   expect(raw.flat().length).toBeGreaterThan(0);

@@ -61,7 +61,7 @@ export const test = base.extend<Fixtures>({
     if (!networkHolder.current) throw new Error(`the relay at ${relay.url} runs without Galaxies: add test.use({ galaxies: n }) to get a network`);
     await use(networkHolder.current);
   },
-  stars: async ({ browser, relay }, use) => {
+  stars: async ({ browser, relay }, use, testInfo) => {
     const opened: StarTab[] = [];
     const one = async (path?: string) => {
       const tab = await openStar(browser, relay.url, opened.length, path);
@@ -74,6 +74,10 @@ export const test = base.extend<Fixtures>({
       return tabs;
     };
     await use({ one, many });
+    // a failed test keeps each tab's console (the worker logs there) beside its report
+    if (testInfo.status !== testInfo.expectedStatus) {
+      opened.forEach((t, i) => writeFileSync(testInfo.outputPath(`star-${i}.log`), t.console.join('\n')));
+    }
     await Promise.all(opened.map((t) => t.context.close()));
   },
 });

@@ -10,7 +10,12 @@ export interface StarTab {
   context: BrowserContext;
   page: Page;
   peerId: string;
+  /** the page's console (the worker's too), newest last, kept for a failed test's report */
+  console: string[];
 }
+
+/** console lines kept per page: enough for the last minutes of a busy Star */
+const CONSOLE_LINES = 3_000;
 
 declare global {
   interface Window {
@@ -21,10 +26,19 @@ declare global {
 
 async function openPage(context: BrowserContext, relayUrl: string, index: number, query: string): Promise<StarTab> {
   const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[star ${index}] page error: ${err.message}`));
+  const lines: string[] = [];
+  const keep = (line: string) => {
+    lines.push(`${new Date().toISOString()} ${line}`);
+    if (lines.length > CONSOLE_LINES) lines.splice(0, lines.length - CONSOLE_LINES);
+  };
+  page.on('console', (m) => keep(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (err) => {
+    keep(`page error: ${err.message}`);
+    console.error(`[star ${index}] page error: ${err.message}`);
+  });
   await page.goto(new URL(query, relayUrl + '/').href);
   const peerId = await page.evaluate(async () => (await window.starweave.connect()).peerId);
-  return { index, context, page, peerId };
+  return { index, context, page, peerId, console: lines };
 }
 
 export async function openStar(browser: Browser, relayUrl: string, index: number, query = '?debug'): Promise<StarTab> {
