@@ -5,7 +5,6 @@
  */
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
 import type { Remote } from 'comlink';
 import { MAX_GOSSIP_BYTES, MAX_STREAM_BYTES, SYNC_PROTOCOL, TRANSFER_PROTOCOL } from '../../shared/chain/chain-message.ts';
 import { scoreTopic } from '../../shared/gossip/gossip-config.ts';
@@ -15,6 +14,7 @@ import { exchange, serveExchange } from '../../shared/net/lp-exchange.ts';
 import type { GossipItem } from '../../worker/chain-service.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import type { StarNode } from './libp2p-node.ts';
+import { openPeerStream, requestAddrs } from './peer-stream.ts';
 import { ValidatorBatch } from './validator-batch.ts';
 
 /** presence lives this long unless renewed */
@@ -156,12 +156,8 @@ export class ChainLink {
   }
 
   private async request(peerId: string, addrs: string[], protocol: string, bytes: Uint8Array): Promise<Uint8Array> {
-    const id = peerIdFromString(peerId);
-    // a Star with a reservation on our relay is reachable through it even before we know
-    // its own addresses
-    const known = this.relayAddr && peerId !== this.relayPeer ? [...addrs, `${this.relayAddr}/p2p-circuit/p2p/${peerId}`] : addrs;
-    if (known.length > 0) await this.node.peerStore.merge(id, { multiaddrs: known.map((a) => multiaddr(a)) });
-    const stream = await this.node.dialProtocol(id, protocol, { runOnLimitedConnection: true, signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    const relay = this.relayAddr && this.relayPeer ? { peer: this.relayPeer, addr: this.relayAddr } : undefined;
+    const { stream } = await openPeerStream(this.node, peerIdFromString(peerId), requestAddrs(peerId, addrs, relay), protocol, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
     return exchange(stream, bytes, MAX_STREAM_BYTES);
   }
 

@@ -16,13 +16,13 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { transfer, type Remote } from 'comlink';
 import { MAX_STORE_MESSAGE_BYTES, STORE_PROTOCOL } from '../../shared/storage/wire.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import { FrameBatch, type PeerFrames } from './frame-batch.ts';
 import { FrameQueue } from './frame-queue.ts';
 import type { StarNode } from './libp2p-node.ts';
+import { openPeerStream, requestAddrs } from './peer-stream.ts';
 import { StoreStream } from './store-stream.ts';
 
 const DIAL_TIMEOUT_MS = 15_000;
@@ -40,7 +40,7 @@ const MAX_STREAMS_PER_CONNECTION = 4;
 const MAX_STREAMS_PER_PEER = 2;
 
 /** What the link needs of the libp2p node (StarNode in the page, a bare node in tests). */
-export type StoreNode = Pick<StarNode, 'handle' | 'unhandle' | 'dial' | 'getConnections' | 'peerStore'>;
+export type StoreNode = Pick<StarNode, 'handle' | 'unhandle' | 'dial' | 'getConnections'>;
 
 interface PeerLane {
   id: PeerId;
@@ -229,36 +229,15 @@ export class StorageLink {
     return best;
   }
 
-  /** Opens a store stream: on an open connection to the peer if there is one, else by dialling. */
+  /** Opens a store stream: on an open connection to the peer if there is one, else by dialling (peer-stream.ts). */
   private async open(peerId: string, lane: PeerLane): Promise<StoreStream> {
-    const id = lane.id;
-    const signal = AbortSignal.timeout(DIAL_TIMEOUT_MS);
-    const open = this.node.getConnections(id).filter((c) => c.status === 'open');
-    let connection = open.find((c) => c.limits == null) ?? open[0];
-    if (!connection) {
-      const known = this.relayAddr && peerId !== this.relayPeer ? [...lane.addrs, `${this.relayAddr}/p2p-circuit/p2p/${peerId}`] : lane.addrs;
-      const addrs = parseAddrs(known);
-      if (addrs.length > 0) await this.node.peerStore.merge(id, { multiaddrs: addrs });
-      connection = await this.node.dial(id, { signal });
-    }
-    const stream = await connection.newStream(STORE_PROTOCOL, { signal, runOnLimitedConnection: true, maxOutboundStreams: MAX_STREAMS_PER_CONNECTION });
+    const relay = this.relayAddr && this.relayPeer ? { peer: this.relayPeer, addr: this.relayAddr } : undefined;
+    const addrs = requestAddrs(peerId, lane.addrs, relay);
+    const { stream, connection } = await openPeerStream(this.node, lane.id, addrs, STORE_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS), maxOutboundStreams: MAX_STREAMS_PER_CONNECTION });
     if (this.stopped) {
       stream.abort(new Error('this Star is stopping'));
       throw new Error('this Star is stopping');
     }
     return this.adopt(stream, connection);
   }
-}
-
-/** The addresses that parse; one bad address from a presence record must not stop a dial. */
-function parseAddrs(addrs: string[]): Multiaddr[] {
-  const out: Multiaddr[] = [];
-  for (const a of addrs) {
-    try {
-      out.push(multiaddr(a));
-    } catch {
-      // skip it
-    }
-  }
-  return out;
 }
