@@ -6,7 +6,7 @@ import { toHex } from '../codec/hex.ts';
 import { blackholeHash, finalityProofVerifyItems, verifyFinalityProof, type BlackholeBlock } from './blackhole.ts';
 import { checkpointHash, checkpointSigningBytes, type CandidateBlock, type CheckpointCert } from './checkpoint.ts';
 import { facilitatorKeys, GalaxyNet, hexes } from './finality-test-kit.ts';
-import { StarFinality, type FinalityOutputs } from './star-finality.ts';
+import { PAIR_WAIT_MS, StarFinality, type FinalityOutputs } from './star-finality.ts';
 import { candidate, nobleVerify, type TestKey } from './test-fixtures.ts';
 import { envelopeSigningBytes, type Envelope } from './wire.ts';
 
@@ -146,6 +146,8 @@ describe('StarFinality', () => {
     }
     for (let i = 0; i < 4; i++) h.pending[i] = chain;
     h.tick(1_100);
+    // none of these proposals is countersigned: the seats wait PAIR_WAIT_MS for agreements first
+    h.tick(1_100 + PAIR_WAIT_MS);
     assert.ok(h.certs.length >= 3);
     assert.equal(h.certs[0]!.checkpoint.entries.length, 900, 'the four shares together cover every block');
   });
@@ -200,10 +202,35 @@ describe('StarFinality', () => {
     h.pending[2] = [candidate(twinA)];
     h.pending[3] = [candidate(twinB)];
     h.tick(1_100);
+    // none of these proposals is countersigned: the seats wait PAIR_WAIT_MS for agreements first
+    h.tick(1_100 + PAIR_WAIT_MS);
     // any n − f = 3 proposals include a holder of each twin, so the union has both
     const entries = new Set(hexes(h.certs[0]!.checkpoint.entries));
     assert.equal(entries.has(toHex(candidate(twinA).hash)), false);
     assert.equal(entries.has(toHex(candidate(twinB).hash)), false);
+  });
+
+  it('a seat holding a proposal without its agreement waits for it, at most PAIR_WAIT_MS, so both halves share a checkpoint', () => {
+    const p = nextBlock(alice, undefined, { linkPk: bob.pk, amount: 5, time: 5 });
+    const a = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 5, time: 6 });
+    const paired = new Harness();
+    for (let i = 0; i < 4; i++) paired.pending[i] = [candidate(p)];
+    paired.tick(1_100);
+    assert.equal(paired.certs.length, 0, 'the seats wait for the agreement');
+    for (let i = 0; i < 4; i++) paired.pending[i] = [candidate(p), candidate(a)];
+    paired.tick(1_300);
+    assert.ok(paired.certs.length >= 3, 'the agreement arrived: the round goes on at once');
+    assert.deepEqual(new Set(hexes(paired.certs[0]!.checkpoint.entries)), new Set([toHex(candidate(p).hash), toHex(candidate(a).hash)]));
+
+    // a receiver that never countersigns (closed tab) delays the round by PAIR_WAIT_MS, once
+    const alone = new Harness();
+    for (let i = 0; i < 4; i++) alone.pending[i] = [candidate(p)];
+    alone.tick(1_100);
+    alone.tick(1_100 + PAIR_WAIT_MS - 1);
+    assert.equal(alone.certs.length, 0);
+    alone.tick(1_100 + PAIR_WAIT_MS);
+    assert.ok(alone.certs.length >= 3);
+    assert.deepEqual(hexes(alone.certs[0]!.checkpoint.entries), [toHex(candidate(p).hash)]);
   });
 
   it('a seat with nothing pending proposes after idleProposeMs, or at once when a seat’s message arrives', () => {
@@ -250,8 +277,10 @@ describe('StarFinality', () => {
     const over = nextBlock(bob, undefined, { linkPk: carol.pk, amount: 100, time: 5 });
     h.pending[0] = [candidate(over)];
     h.tick(1_100);
-    h.net.submit(h.certs[0]!, 1_200);
-    h.follow(1_200);
+    // none of these proposals is countersigned: the seats wait PAIR_WAIT_MS for agreements first
+    h.tick(1_100 + PAIR_WAIT_MS);
+    h.net.submit(h.certs[0]!, 2_200);
+    h.follow(2_200);
     assert.equal(h.stars[4]!.statusOf(toHex(candidate(over).hash)), 'rejected');
     assert.ok(h.all(4, 'rejected').includes(toHex(candidate(over).hash)));
     assert.equal(h.stars[4]!.proofOf(toHex(candidate(over).hash)), undefined);

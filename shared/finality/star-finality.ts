@@ -8,7 +8,11 @@
  * the verdicts back.
  *
  * When a seat proposes: as soon as this Star holds a non-final half-block, or another
- * seat's message for the round arrives, or `idleProposeMs` after the round began.
+ * seat's message for the round arrives, or `idleProposeMs` after the round began. One
+ * exception: while a proposal it holds lacks its agreement (the receiver countersigns it a
+ * few hundred ms after the sender made it), a seat waits for it up to `pairWaitMs` from
+ * when the round first had something to propose. A transfer is final only when both halves
+ * are, so a proposal checkpointed one round before its agreement waits a whole round more.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeHalfBlockForVerify } from '../chain/half-block.ts';
@@ -38,6 +42,12 @@ import { advanceCheckpoints, certProblem, envelopesOf, prevCheckpoint, seatsAfte
 import { envelopeSigningBytes, MAX_ENVELOPE_ITEMS, type Envelope, type UnsignedEnvelope } from './wire.ts';
 
 export const IDLE_PROPOSE_MS = 2_000;
+/**
+ * How long a round's proposal may wait for the agreements of the transfer proposals it holds
+ * (see above): about a gossip hop, the receiver's countersignature and one more hop, under
+ * load on this machine (gossip p99 ~0.7 s with 16 tabs; bench/gossip.ts).
+ */
+export const PAIR_WAIT_MS = 1_000;
 /** envelopes for rounds ahead of ours are kept (bounded) until we reach them */
 export const MAX_EARLY_ENVELOPES = 512;
 /** Blackhole blocks kept for proofs of anyone's half-blocks; blocks with this Star's own are kept for good */
@@ -56,6 +66,8 @@ export interface StarFinalityOptions {
   /** this Star's non-final half-blocks that a seat may propose (oldest first) */
   pending(): CandidateBlock[];
   idleProposeMs?: number;
+  /** at most this long a seat waits for the agreements of the proposals it holds (PAIR_WAIT_MS) */
+  pairWaitMs?: number;
   /** seats per round: a network constant, the same as the Galaxies' (GalaxyOptions.facilitatorsPerRound) */
   facilitatorsPerRound?: number;
 }
@@ -112,6 +124,8 @@ interface RoundState {
   agreement: AgreementRound | undefined;
   /** when this Star learned the block that opened the round */
   learnedAt: number | undefined;
+  /** when this round first had something for this seat to propose */
+  pendingSince?: number;
   /** the ACS output's blocks (deduplicated) and, per contribution, indices into them */
   union?: { blocks: CandidateBlock[]; perContribution: number[][] };
   checkpoint?: { value: Checkpoint; hash: Uint8Array; blocks: CandidateBlock[]; signed: boolean };
@@ -125,6 +139,7 @@ function outputs(): FinalityOutputs {
 export class StarFinality {
   readonly #opts: StarFinalityOptions;
   readonly #idleProposeMs: number;
+  readonly #pairWaitMs: number;
   readonly #seatCount: number;
   #head: BlackholeBlock;
   #headHash: Uint8Array;
@@ -144,6 +159,7 @@ export class StarFinality {
   constructor(opts: StarFinalityOptions) {
     this.#opts = opts;
     this.#idleProposeMs = opts.idleProposeMs ?? IDLE_PROPOSE_MS;
+    this.#pairWaitMs = opts.pairWaitMs ?? PAIR_WAIT_MS;
     this.#seatCount = opts.facilitatorsPerRound ?? FACILITATORS_PER_ROUND;
     this.#head = opts.genesis;
     this.#headHash = blackholeHash(opts.genesis.header);
@@ -339,7 +355,7 @@ export class StarFinality {
     const rs = this.#cur;
     rs.learnedAt ??= now;
     if (rs.agreement !== undefined && !rs.agreement.proposed) {
-      if (now - rs.learnedAt >= this.#idleProposeMs || this.#proposal().length > 0) this.#propose(rs, out, now);
+      if (now - rs.learnedAt >= this.#idleProposeMs || this.#readyToPropose(rs, now)) this.#propose(rs, out, now);
     }
     // traffic two or more rounds ahead: we missed Blackhole blocks
     const behind = this.#farAhead || [...this.#early.keys()].some((r) => r >= this.round + 2);
@@ -408,7 +424,7 @@ export class StarFinality {
       this.#early.delete(r);
     }
     if (early !== undefined && early.length > 0) out.replay = early;
-    if (this.#proposal().length > 0) this.#propose(this.#cur, out, now);
+    if (this.#readyToPropose(this.#cur, now)) this.#propose(this.#cur, out, now);
   }
 
   /** Blocks older than the recent window go unless they hold this Star's own final blocks. */
@@ -471,6 +487,23 @@ export class StarFinality {
       if (mine.length === MAX_PROPOSAL_BLOCKS) break;
     }
     return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
+  }
+
+  /**
+   * Whether a seat holding something to propose should propose now: unless a transfer
+   * proposal among it lacks its agreement and the round has not waited pairWaitMs for it.
+   * Only proposals whose receiver is in this cluster wait: another cluster's Stars
+   * checkpoint the agreement.
+   */
+  #readyToPropose(rs: RoundState, now: number): boolean {
+    const blocks = this.#proposal();
+    if (blocks.length === 0) return false;
+    rs.pendingSince ??= now;
+    if (now - rs.pendingSince >= this.#pairWaitMs) return true;
+    const count = this.#head.header.clusterCount;
+    const agreed = new Set<string>();
+    for (const c of blocks) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
+    return blocks.every((c) => c.block.linkSeq !== 0 || clusterOf(c.block.linkPk, count) !== rs.cluster || agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`));
   }
 
   #propose(rs: RoundState, out: FinalityOutputs, now: number): void {
