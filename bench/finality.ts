@@ -4,6 +4,8 @@
  * in the sender's tab from just before `star.transfer()` to the `transfer` event that says
  * it is `final` (both halves under a quorum-signed Blackhole block, checked by that tab).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/chromium.ts';
 import { startNetwork } from '../tests/e2e/support/network-process.ts';
@@ -56,7 +58,7 @@ function submit(tab: StarTab, to: string, amount: number): Promise<{ id: string;
   );
 }
 
-export async function benchFinality(opts: { tabs: number; transfers: number; intervalMs: number; galaxies: number; roundTimeoutMs?: number }): Promise<FinalityResult> {
+export async function benchFinality(opts: { tabs: number; transfers: number; intervalMs: number; galaxies: number; roundTimeoutMs?: number; logsDir?: string }): Promise<FinalityResult> {
   const network = await startNetwork({ galaxies: opts.galaxies, env: { LOG_LEVEL: 'warn' }, ...(opts.roundTimeoutMs ? { roundTimeoutMs: opts.roundTimeoutMs } : {}) });
   let browser: Browser | undefined;
   try {
@@ -124,6 +126,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     }
     latencies.sort((a, b) => a - b);
     await explainTail(timed, galaxyUrl, percentile(latencies, 50));
+    if (opts.logsDir) writeTabLogs(opts.logsDir, tabs, sent);
     const rounds = await roundStats(galaxyUrl, firstHeight, await head());
     return {
       tabs: opts.tabs,
@@ -149,6 +152,14 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
 interface Timed {
   s: { tab: StarTab; to: StarTab; id: string; at: number };
   ms: number;
+}
+
+/** Each tab's console (its worker's too; first line: its peer id) and the transfers sent, for reading a slow run afterwards. */
+function writeTabLogs(dir: string, tabs: readonly StarTab[], sent: ReadonlyArray<{ tab: StarTab; to: StarTab; id: string; at: number }>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const t of tabs) writeFileSync(join(dir, `star-${t.index}.log`), [t.peerId, ...t.console].join('\n'));
+  writeFileSync(join(dir, 'sent.json'), JSON.stringify(sent.map((s) => ({ from: s.tab.index, to: s.to.index, id: s.id, at: s.at }))));
+  console.error(`finality: tab logs written to ${dir}`);
 }
 
 async function explainTail(timed: readonly Timed[], galaxyUrl: string, median: number): Promise<void> {

@@ -3,6 +3,7 @@
  * into bench/results.json. Options: --only gossip|verify|finality|throughput|storage, --tabs <n>,
  * --messages <n>, --blocks <n>, --ingest-rate <blocks/s>, --ingest-seconds <s>, --transfers <n>,
  * --transfer-interval-ms <ms>, --galaxies <n>, --round-timeout-ms <ms> (the Galaxies'),
+ * --logs <dir> (finality: every tab's console, written there after the run),
  * --throughput-tabs <n>, --throughput-seconds <s> (load after the ramp, at least),
  * --throughput-window <transfers in flight per tab>,
  * --storage-tabs <n>, --puts-per-tab <n>, --put-parallel <n>.
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     'transfer-interval-ms': { type: 'string', default: '300' },
     galaxies: { type: 'string', default: '1' },
     'round-timeout-ms': { type: 'string' },
+    logs: { type: 'string' },
     'throughput-tabs': { type: 'string', default: '8' },
     'throughput-seconds': { type: 'string', default: '20' },
     'throughput-window': { type: 'string', default: '32' },
@@ -70,6 +72,7 @@ if (!values.only || values.only === 'finality') {
     intervalMs: Number(values['transfer-interval-ms']),
     galaxies: Number(values.galaxies),
     ...(values['round-timeout-ms'] ? { roundTimeoutMs: Number(values['round-timeout-ms']) } : {}),
+    ...(values.logs ? { logsDir: values.logs } : {}),
   });
   writeSection('finality', finality);
   table(finality, finalityGoals);
