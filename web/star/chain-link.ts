@@ -14,7 +14,7 @@ import { exchange, serveExchange } from '../../shared/net/lp-exchange.ts';
 import type { GossipItem } from '../../worker/chain-service.ts';
 import type { StarCoreApi } from '../../worker/star-core.ts';
 import type { StarNode } from './libp2p-node.ts';
-import { openPeerStream, requestAddrs } from './peer-stream.ts';
+import { openPeerStream, requestAddrs, type RelayRoute } from './peer-stream.ts';
 import { ValidatorBatch } from './validator-batch.ts';
 
 /** presence lives this long unless renewed */
@@ -35,8 +35,7 @@ export class ChainLink {
   private readonly batch: ValidatorBatch<GossipItem, Verdict>;
   private readonly lastSync = new Map<string, number>();
   private presenceTimer?: ReturnType<typeof setTimeout>;
-  private relayPeer?: string;
-  private relayAddr?: string;
+  private relay?: RelayRoute;
   private initialSyncs = 0;
   /** per peer: a sync is running, and whether another was asked for meanwhile */
   private readonly syncing = new Map<string, { again: boolean }>();
@@ -63,7 +62,7 @@ export class ChainLink {
     await this.node.handle(TRANSFER_PROTOCOL, serveExchange(MAX_GOSSIP_BYTES, (req, conn) => this.core.answerDelivery(req, conn.remotePeer.toString(), Date.now())), opts);
     // chains and fraud proofs from before this Star started come from the Stars it meets
     const catchUp = (peer: string) => {
-      if (peer === this.relayPeer || this.initialSyncs >= INITIAL_SYNC_PEERS) return;
+      if (peer === this.relay?.peer || this.initialSyncs >= INITIAL_SYNC_PEERS) return;
       this.initialSyncs++;
       this.sync(peer);
     };
@@ -71,7 +70,7 @@ export class ChainLink {
     this.node.addEventListener('connection:open', (evt) => catchUp(evt.detail.remotePeer.toString()));
     // a new relay reservation is a new way to reach us: say so at once
     this.node.addEventListener('self:peer:update', () => {
-      if (this.relayPeer !== undefined && this.circuitAddrs().join() !== this.announcedAddrs) void this.announce();
+      if (this.relay !== undefined && this.circuitAddrs().join() !== this.announcedAddrs) void this.announce();
     });
   }
 
@@ -81,8 +80,7 @@ export class ChainLink {
    * reachable at `<relayAddr>/p2p-circuit/p2p/<peer>`.
    */
   relayConnected(relayPeer: string, relayAddr: string): void {
-    this.relayPeer = relayPeer;
-    this.relayAddr = relayAddr;
+    this.relay = { peer: relayPeer, addr: relayAddr };
     this.sync(relayPeer);
     this.schedulePresence(0);
   }
@@ -118,7 +116,7 @@ export class ChainLink {
    * to one peer are coalesced, never dropped: one in flight, the next after SYNC_EVERY_MS.
    */
   sync(peer: string): void {
-    for (const p of new Set([peer, this.relayPeer])) {
+    for (const p of new Set([peer, this.relay?.peer])) {
       if (p === undefined || this.stopped) continue;
       const running = this.syncing.get(p);
       if (running) {
@@ -156,8 +154,7 @@ export class ChainLink {
   }
 
   private async request(peerId: string, addrs: string[], protocol: string, bytes: Uint8Array): Promise<Uint8Array> {
-    const relay = this.relayAddr && this.relayPeer ? { peer: this.relayPeer, addr: this.relayAddr } : undefined;
-    const { stream } = await openPeerStream(this.node, peerIdFromString(peerId), requestAddrs(peerId, addrs, relay), protocol, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    const { stream } = await openPeerStream(this.node, peerIdFromString(peerId), requestAddrs(peerId, addrs, this.relay), protocol, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
     return exchange(stream, bytes, MAX_STREAM_BYTES);
   }
 

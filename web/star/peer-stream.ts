@@ -17,6 +17,12 @@ import type { StarNode } from './libp2p-node.ts';
 
 export type StreamNode = Pick<StarNode, 'dial' | 'getConnections'>;
 
+/** This Star's relay: its peer id and multiaddr (a Star with a reservation there is at `<addr>/p2p-circuit/p2p/<peer>`). */
+export interface RelayRoute {
+  peer: string;
+  addr: string;
+}
+
 export interface PeerStreamOptions {
   signal: AbortSignal;
   maxOutboundStreams?: number;
@@ -34,7 +40,7 @@ export function openConnectionTo(node: StreamNode, id: PeerId): Connection | und
  * before we know its own addresses). The ones that do not parse are skipped: one bad address
  * in a presence record must not stop a dial.
  */
-export function requestAddrs(peerId: string, announced: readonly string[], relay?: { peer: string; addr: string }): Multiaddr[] {
+export function requestAddrs(peerId: string, announced: readonly string[], relay?: RelayRoute): Multiaddr[] {
   const known = relay && peerId !== relay.peer ? [...announced, `${relay.addr}/p2p-circuit/p2p/${peerId}`] : [...announced];
   const out: Multiaddr[] = [];
   for (const a of new Set(known)) {

@@ -22,7 +22,7 @@ import type { StarCoreApi } from '../../worker/star-core.ts';
 import { FrameBatch, type PeerFrames } from './frame-batch.ts';
 import { FrameQueue } from './frame-queue.ts';
 import type { StarNode } from './libp2p-node.ts';
-import { openPeerStream, requestAddrs } from './peer-stream.ts';
+import { openPeerStream, requestAddrs, type RelayRoute } from './peer-stream.ts';
 import { StoreStream } from './store-stream.ts';
 
 const DIAL_TIMEOUT_MS = 15_000;
@@ -56,8 +56,7 @@ export class StorageLink {
   private readonly node: StoreNode;
   private readonly incoming: FrameBatch;
   private readonly lanes = new Map<string, PeerLane>();
-  private relayPeer?: string;
-  private relayAddr?: string;
+  private relay?: RelayRoute;
   private started = false;
   private stopped = false;
 
@@ -84,8 +83,7 @@ export class StorageLink {
    * `<relayAddr>/p2p-circuit/p2p/<peer>` even before we know its own addresses.
    */
   relayConnected(relayPeer: string, relayAddr: string): void {
-    this.relayPeer = relayPeer;
-    this.relayAddr = relayAddr;
+    this.relay = { peer: relayPeer, addr: relayAddr };
   }
 
   /** The worker's frames for one peer (dial it through `addrs` or the relay if not connected). */
@@ -231,8 +229,7 @@ export class StorageLink {
 
   /** Opens a store stream: on an open connection to the peer if there is one, else by dialling (peer-stream.ts). */
   private async open(peerId: string, lane: PeerLane): Promise<StoreStream> {
-    const relay = this.relayAddr && this.relayPeer ? { peer: this.relayPeer, addr: this.relayAddr } : undefined;
-    const addrs = requestAddrs(peerId, lane.addrs, relay);
+    const addrs = requestAddrs(peerId, lane.addrs, this.relay);
     const { stream, connection } = await openPeerStream(this.node, lane.id, addrs, STORE_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS), maxOutboundStreams: MAX_STREAMS_PER_CONNECTION });
     if (this.stopped) {
       stream.abort(new Error('this Star is stopping'));
