@@ -302,7 +302,7 @@ export class StarFinality {
       this.#absorb(rs, rs.agreement.handle(seat, m), out, now);
     }
     // another seat's message for this round: take part at once
-    this.#propose(rs, out, now);
+    if (!rs.agreement.proposed) this.#propose(rs, this.#proposal(), out, now);
     return out;
   }
 
@@ -355,7 +355,8 @@ export class StarFinality {
     const rs = this.#cur;
     rs.learnedAt ??= now;
     if (rs.agreement !== undefined && !rs.agreement.proposed) {
-      if (now - rs.learnedAt >= this.#idleProposeMs || this.#readyToPropose(rs, now)) this.#propose(rs, out, now);
+      const blocks = this.#proposal();
+      if (now - rs.learnedAt >= this.#idleProposeMs || this.#readyToPropose(rs, blocks, now)) this.#propose(rs, blocks, out, now);
     }
     // traffic two or more rounds ahead: we missed Blackhole blocks
     const behind = this.#farAhead || [...this.#early.keys()].some((r) => r >= this.round + 2);
@@ -424,7 +425,11 @@ export class StarFinality {
       this.#early.delete(r);
     }
     if (early !== undefined && early.length > 0) out.replay = early;
-    if (this.#readyToPropose(this.#cur, now)) this.#propose(this.#cur, out, now);
+    // a seat proposes at once if it holds what is ready; others only validate and relay
+    if (this.#cur.agreement !== undefined) {
+      const blocks = this.#proposal();
+      if (this.#readyToPropose(this.#cur, blocks, now)) this.#propose(this.#cur, blocks, out, now);
+    }
   }
 
   /** Blocks older than the recent window go unless they hold this Star's own final blocks. */
@@ -495,8 +500,7 @@ export class StarFinality {
    * Only proposals whose receiver is in this cluster wait: another cluster's Stars
    * checkpoint the agreement.
    */
-  #readyToPropose(rs: RoundState, now: number): boolean {
-    const blocks = this.#proposal();
+  #readyToPropose(rs: RoundState, blocks: readonly CandidateBlock[], now: number): boolean {
     if (blocks.length === 0) return false;
     rs.pendingSince ??= now;
     if (now - rs.pendingSince >= this.#pairWaitMs) return true;
@@ -506,9 +510,10 @@ export class StarFinality {
     return blocks.every((c) => c.block.linkSeq !== 0 || clusterOf(c.block.linkPk, count) !== rs.cluster || agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`));
   }
 
-  #propose(rs: RoundState, out: FinalityOutputs, now: number): void {
+  /** Proposes `blocks` (this.#proposal(), computed once by the caller) for the round. */
+  #propose(rs: RoundState, blocks: readonly CandidateBlock[], out: FinalityOutputs, now: number): void {
     if (rs.agreement === undefined || rs.agreement.proposed || rs !== this.#cur) return;
-    const value = encodeProposal(this.#proposal().map((c) => c.bytes));
+    const value = encodeProposal(blocks.map((c) => c.bytes));
     this.#absorb(rs, rs.agreement.propose(value), out, now);
   }
 
