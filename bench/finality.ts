@@ -88,7 +88,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     const galaxyUrl = network.galaxies[0]!.url;
     const head = () => galaxyHead(galaxyUrl);
     const firstHeight = (await head()) + 1;
-    const sent: Array<{ tab: StarTab; to: StarTab; id: string; at: number }> = [];
+    const sent: Sent[] = [];
     for (let i = 0; i < opts.transfers; i++) {
       const from = senders[i % senders.length]!;
       let to = Math.floor(Math.random() * tabs.length);
@@ -149,13 +149,21 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
  * after submit), and at which height the Galaxy made the proposal final, so a tail can be
  * told apart (a late countersignature, a late checkpoint, or a late last half).
  */
+/** A transfer the benchmark sent: from, to, its id and when it was submitted. */
+interface Sent {
+  tab: StarTab;
+  to: StarTab;
+  id: string;
+  at: number;
+}
+
 interface Timed {
-  s: { tab: StarTab; to: StarTab; id: string; at: number };
+  s: Sent;
   ms: number;
 }
 
 /** Each tab's console (its worker's too; first line: its peer id) and the transfers sent, for reading a slow run afterwards. */
-function writeTabLogs(dir: string, tabs: readonly StarTab[], sent: ReadonlyArray<{ tab: StarTab; to: StarTab; id: string; at: number }>): void {
+function writeTabLogs(dir: string, tabs: readonly StarTab[], sent: readonly Sent[]): void {
   mkdirSync(dir, { recursive: true });
   for (const t of tabs) writeFileSync(join(dir, `star-${t.index}.log`), [t.peerId, ...t.console].join('\n'));
   writeFileSync(join(dir, 'sent.json'), JSON.stringify(sent.map((s) => ({ from: s.tab.index, to: s.to.index, id: s.id, at: s.at }))));
