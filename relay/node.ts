@@ -23,6 +23,7 @@ import { serveExchange } from '../shared/net/lp-exchange.ts';
 import { CONNECTION_MONITOR } from '../shared/net/connection-monitor.ts';
 import { answerSyncRequest, type SyncSource } from '../shared/chain/chain-sync.ts';
 import { FraudProofs } from './fraud-proofs.ts';
+import { releaseReservationsOnDisconnect } from './reservation-release.ts';
 import type { RelayConfig } from './config.ts';
 import type { RelayGossipJudge } from './gossip-judge.ts';
 import type { Logger } from './log.ts';
@@ -71,8 +72,9 @@ export async function createRelayNode(
       ping: ping(),
       pubsub: gossipsub(gossipOptions('relay')),
       relay: circuitRelayServer({
-        // a Star holds one reservation for its whole life; the relay's own default of 15
-        // would stop the 16th tab from being reachable
+        // a Star holds one reservation while it is connected (released when it leaves, see
+        // reservation-release.ts); the relay's own default of 15 would stop the 16th tab
+        // from being reachable
         reservations: {
           maxReservations: config.maxReservations,
           defaultDurationLimit: config.relayDurationMs,
@@ -89,6 +91,7 @@ export async function createRelayNode(
   await node.handle(SYNC_PROTOCOL, serveExchange(MAX_STREAM_BYTES, async (request) => answerSyncRequest(request, chain.sync, proofs.list())), { runOnLimitedConnection: true });
   node.addEventListener('connection:open', () => metrics.connections.set(node.getConnections().length));
   node.addEventListener('connection:close', () => metrics.connections.set(node.getConnections().length));
+  releaseReservationsOnDisconnect(node, (peer) => log.debug({ peer: peer.toString() }, 'released the relay reservation of a Star that left'));
   setInterval(() => metrics.reservations.set(node.services.relay.reservations.size), 2_000).unref();
   return node;
 }
