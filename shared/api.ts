@@ -50,6 +50,12 @@ export interface RelayInfo {
   attempts: number;
   /** when the next attempt starts (ms since epoch), while down */
   nextRetryAt?: number;
+  /**
+   * the relay holds a reservation for this Star, so other Stars can reach it through the
+   * relay (false while connecting, and while connected without one: `error` says so once
+   * the Star has asked again)
+   */
+  reachable: boolean;
 }
 
 export interface StarStatus {

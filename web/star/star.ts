@@ -65,6 +65,8 @@ export class Star {
   private readonly worker: Worker;
   private readonly core: Remote<StarCoreApi>;
   private readonly relay: RelayLink;
+  /** the relay state last reported: the relay's side effects run once per connection */
+  private relayState: RelayInfo['state'] = 'connecting';
   private readonly dialer: DirectDialer;
   private readonly gossip: AppGossip;
   private readonly chain: ChainLink;
@@ -397,8 +399,11 @@ export class Star {
   }
 
   private onRelay(info: RelayInfo): void {
-    if (info.state === 'down') this.events.emit('relay-error', info);
-    if (info.state === 'connected' && info.peerId) {
+    // down, or connected but unreachable (the relay holds no reservation for us)
+    if (info.state === 'down' || (info.state === 'connected' && info.error)) this.events.emit('relay-error', info);
+    const joined = info.state === 'connected' && this.relayState !== 'connected';
+    this.relayState = info.state;
+    if (joined && info.peerId) {
       void this.core.setGalaxies(this.relay.galaxies).catch(() => undefined);
       const peerId = info.peerId;
       const relayAddr = relayMultiaddr(info.url, peerId);

@@ -1,14 +1,22 @@
 import { useEffect, useState } from 'react';
 import type { RelayInfo } from '../../shared/api.ts';
 
-/** Shown while the relay is unreachable: what failed, what to do, and when the next try is. */
+/** Shown while the relay is unreachable (what failed, what to do, when the next try is), or holds no reservation for this Star. */
 export function RelayBanner({ info }: { info: RelayInfo }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
   }, []);
-  if (info.state === 'connected') return null;
+  if (info.state === 'connected') {
+    // connected but unreachable: the relay holds no reservation for this Star
+    if (!info.error) return null;
+    return (
+      <div className="banner" role="alert" data-testid="relay-error">
+        <strong>Other Stars cannot reach this one.</strong> {info.error}
+      </div>
+    );
+  }
   const wait = info.nextRetryAt ? Math.max(0, Math.ceil((info.nextRetryAt - now) / 1000)) : null;
   return (
     <div className={info.state === 'down' ? 'banner error' : 'banner'} role="alert" data-testid="relay-error">

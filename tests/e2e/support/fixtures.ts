@@ -26,6 +26,8 @@ interface Fixtures {
   roundTimeoutMs: number | undefined;
   /** environment for every process of the network, e.g. the Galaxies' GALAXY_SPLIT_ABOVE */
   networkEnv: Record<string, string> | undefined;
+  /** environment for the relay alone (no Galaxies), e.g. RELAY_MAX_RESERVATIONS */
+  relayEnv: Record<string, string> | undefined;
   relay: RelayProcess;
   network: NetworkProcess;
   stars: StarOpener;
@@ -37,12 +39,13 @@ export const test = base.extend<Fixtures>({
   galaxies: [0, { option: true }],
   roundTimeoutMs: [undefined, { option: true }],
   networkEnv: [undefined, { option: true }],
+  relayEnv: [undefined, { option: true }],
   networkHolder: async ({}, use) => {
     await use({});
   },
-  relay: async ({ galaxies, roundTimeoutMs, networkEnv, networkHolder }, use, testInfo) => {
+  relay: async ({ galaxies, roundTimeoutMs, networkEnv, relayEnv, networkHolder }, use, testInfo) => {
     if (galaxies === 0) {
-      const relay = await startRelay();
+      const relay = await startRelay(relayEnv ? { env: relayEnv } : {});
       await use(relay);
       await relay.stop();
       return;
