@@ -125,6 +125,7 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
       console.error(`finality: not final: ${s.id.slice(0, 12)}… star ${s.tab.index} → star ${s.to.index}: ${atSender} at the sender, ${atReceiver} at the receiver`);
     }
     latencies.sort((a, b) => a - b);
+    await printStages(timed);
     await explainTail(timed, galaxyUrl, percentile(latencies, 50));
     if (opts.logsDir) writeTabLogs(opts.logsDir, tabs, sent);
     const rounds = await roundStats(galaxyUrl, firstHeight, await head());
@@ -160,6 +161,26 @@ interface Sent {
 interface Timed {
   s: Sent;
   ms: number;
+}
+
+/**
+ * Where a typical transfer spends its time: for the final ones, when the receiver first saw
+ * the proposal and countersigned it, when the sender saw it checkpointed, and final (ms
+ * after submit, p50 and p90 of each), so a change can be aimed at the stage that dominates.
+ */
+async function printStages(timed: readonly Timed[]): Promise<void> {
+  const stages: Record<string, number[]> = { 'receiver has it': [], 'receiver agreed': [], checkpointed: [], final: [] };
+  for (const { s, ms } of timed) {
+    if (!Number.isFinite(ms)) continue;
+    const [sender, receiver] = await Promise.all([s.tab, s.to].map((t) => t.page.evaluate((id) => window.__statusAt[id] ?? {}, s.id)));
+    const push = (stage: string, at: number | undefined) => at !== undefined && stages[stage]!.push(at - s.at);
+    push('receiver has it', receiver!.pending ?? receiver!.agreed);
+    push('receiver agreed', receiver!.agreed);
+    push('checkpointed', sender!.checkpointed);
+    push('final', sender!.final);
+  }
+  const row = ([stage, ms]: [string, number[]]) => `${stage} p50 ${Math.round(percentile(ms, 50))} ms, p90 ${Math.round(percentile(ms, 90))} ms (${ms.length})`;
+  console.error(`finality: stages after submit: ${Object.entries(stages).map(row).join('; ')}`);
 }
 
 /** Each tab's console (its worker's too; first line: its peer id) and the transfers sent, for reading a slow run afterwards. */
