@@ -1,16 +1,23 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { Transfer } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { errorMessage } from './format.ts';
 import { TransferRow } from './TransferRow.tsx';
 
 const RETRY_MS = 2000;
+/** rows shown until the person asks for all: a long history would take seconds to render on every change */
+export const HISTORY_ROWS = 100;
 
-/** This account's transfers, newest first; reloaded whenever `refresh` changes. */
-export function HistoryPanel(props: { star: Pick<Star, 'history' | 'finalityProof'>; refresh: number }) {
+/**
+ * This account's transfers, newest first; reloaded whenever `refresh` changes. Memoised: the
+ * wallet re-renders every second and on every status event, and a table of hundreds of rows
+ * is only worth rendering again when the history changed.
+ */
+export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star, 'history' | 'finalityProof'>; refresh: number }) {
   const { star, refresh } = props;
   const [transfers, setTransfers] = useState<Transfer[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [showAll, setShowAll] = useState(false);
 
   useEffect(() => {
     let stopped = false;
@@ -56,12 +63,17 @@ export function HistoryPanel(props: { star: Pick<Star, 'history' | 'finalityProo
             </tr>
           </thead>
           <tbody>
-            {transfers.map((t) => (
+            {(showAll ? transfers : transfers.slice(0, HISTORY_ROWS)).map((t) => (
               <TransferRow key={t.id} transfer={t} proof={(id) => star.finalityProof(id)} />
             ))}
           </tbody>
         </table>
       )}
+      {transfers !== null && transfers.length > HISTORY_ROWS && (
+        <button type="button" onClick={() => setShowAll(!showAll)} data-testid="history-more">
+          {showAll ? `Show the newest ${HISTORY_ROWS}` : `Show all ${transfers.length} transfers`}
+        </button>
+      )}
     </section>
   );
-}
+});

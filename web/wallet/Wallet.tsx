@@ -17,11 +17,14 @@ import { PeersPanel } from './PeersPanel.tsx';
 import { RelayBanner } from './RelayBanner.tsx';
 import { SendForm } from './SendForm.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
+import { coalesce } from './coalesce.ts';
 
 const FEED_TOPIC = 'lobby';
 const FEED_LIMIT = 200;
 const INBOX_LIMIT = 500;
 const STATUS_REFRESH_MS = 1000;
+/** balance and history reload at most this often while transfers change */
+const TRANSFER_REFRESH_MS = 500;
 
 export function Wallet({ star }: { star: Star }) {
   const [status, setStatus] = useState<StarStatus | null>(null);
@@ -44,7 +47,9 @@ export function Wallet({ star }: { star: Star }) {
     load();
     // events for changes (peers, relay), a slow timer for scores and retry countdowns
     const offStatus = star.on('status', (st) => !stopped && setStatus(st));
-    const offTransfer = star.on('transfer', () => bump());
+    // a block can finalise hundreds of transfers at once: one reload per burst, not per event
+    const transfersChanged = coalesce(bump, TRANSFER_REFRESH_MS);
+    const offTransfer = star.on('transfer', () => transfersChanged.trigger());
     const offFraud = star.on('fraud', ({ address }) => setFrauds((list) => (list.includes(address) ? list : [...list, address])));
     // the Star holds messages that arrived before this subscription and hands them over now
     const offMessage = star.on('message', (m) => setInbox((list) => (list.some((x) => x.id === m.id) ? list : [m, ...list].slice(0, INBOX_LIMIT))));
@@ -55,6 +60,7 @@ export function Wallet({ star }: { star: Star }) {
       unsubscribe();
       offStatus();
       offTransfer();
+      transfersChanged.cancel();
       offFraud();
       offMessage();
     };

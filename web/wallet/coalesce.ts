@@ -1,0 +1,40 @@
+/**
+ * Runs `fn` at most once per `ms`: the first trigger runs it at once, triggers during the
+ * following `ms` run it once more at the end. A Blackhole block can make hundreds of this
+ * account's transfers final at once, each with its own `transfer` event; reloading the
+ * balance and the whole history for each one froze the page (and took CPU from the Star
+ * on the same thread). Every change is still shown, at most `ms` late.
+ */
+export interface Coalesced {
+  trigger(): void;
+  cancel(): void;
+}
+
+export function coalesce(fn: () => void, ms: number): Coalesced {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = false;
+  const open = () => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!pending) return;
+      pending = false;
+      fn();
+      open();
+    }, ms);
+  };
+  return {
+    trigger() {
+      if (timer !== undefined) {
+        pending = true;
+        return;
+      }
+      fn();
+      open();
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = false;
+    },
+  };
+}
