@@ -1,4 +1,4 @@
-import { memo, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import type { Transfer } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { errorMessage } from './format.ts';
@@ -18,6 +18,8 @@ export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star,
   const [transfers, setTransfers] = useState<Transfer[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [showAll, setShowAll] = useState(false);
+  // one function for every row and render, so unchanged rows are not rendered again
+  const proof = useCallback((id: string) => star.finalityProof(id), [star]);
 
   useEffect(() => {
     let stopped = false;
@@ -64,7 +66,7 @@ export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star,
           </thead>
           <tbody>
             {(showAll ? transfers : transfers.slice(0, HISTORY_ROWS)).map((t) => (
-              <TransferRow key={t.id} transfer={t} proof={(id) => star.finalityProof(id)} />
+              <TransferRow key={t.id} transfer={t} proof={proof} />
             ))}
           </tbody>
         </table>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { FinalityProofInfo, Transfer, TransferStatus } from '../../shared/api.ts';
 import { errorMessage, shortAddress } from './format.ts';
 
@@ -13,8 +13,13 @@ const MEANING: Record<TransferStatus, string> = {
 
 const COLUMNS = 7;
 
-/** One transfer; a final one can show the proof this Star checked. */
-export function TransferRow(props: { transfer: Transfer; proof?: (id: string) => Promise<FinalityProofInfo | undefined> }) {
+type RowProps = { transfer: Transfer; proof?: (id: string) => Promise<FinalityProofInfo | undefined> };
+
+/**
+ * One transfer; a final one can show the proof this Star checked. Memoised on what it shows:
+ * every history reload brings fresh objects, and most rows have not changed.
+ */
+export const TransferRow = memo(function TransferRow(props: RowProps) {
   const { transfer: t, proof } = props;
   const other = t.direction === 'in' ? t.from : t.to;
   const [open, setOpen] = useState(false);
@@ -52,6 +57,12 @@ export function TransferRow(props: { transfer: Transfer; proof?: (id: string) =>
       )}
     </>
   );
+}, sameRow);
+
+function sameRow(a: RowProps, b: RowProps): boolean {
+  const x = a.transfer;
+  const y = b.transfer;
+  return x.id === y.id && x.status === y.status && x.time === y.time && x.amount === y.amount && x.memo === y.memo && x.direction === y.direction && x.from === y.from && x.to === y.to && a.proof === b.proof;
 }
 
 function ProofView(props: { id: string; load: (id: string) => Promise<FinalityProofInfo | undefined> }) {
