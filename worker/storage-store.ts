@@ -3,8 +3,9 @@
  * runs in Node tests against an in-memory store (there is no IndexedDB in Node).
  *
  * - Versions: the StorageNode's `persist` outputs. `commit` writes every batch given to it in
- *   ONE readwrite transaction over the version and hint stores, in order, and resolves only
- *   once the transaction committed: the service awaits it before the step's sends and replies
+ *   ONE readwrite transaction over the version and hint stores, in order (commits made while
+ *   two transactions are on their way share the next one: storage-commits.ts), and resolves
+ *   only once the transaction committed: the service awaits it before the step's sends and replies
  *   go out (an ack must never promise a write that is not on disk). A QuotaExceededError (or
  *   any other failure) rejects, and nothing of the transaction is kept.
  * - Identity: a random device id (this browser's vector-clock writer id) and the account's
@@ -21,6 +22,7 @@ import type { VersionRef, VersionWrite } from '../shared/storage/replica-store.t
 import type { LoadedVersion } from '../shared/storage/storage-node.ts';
 import { generateReaderKey } from '../shared/crypto/sealed-value.ts';
 import type { StarDb } from './star-db.ts';
+import { JoinedCommits } from './storage-commits.ts';
 
 export interface StorageIdentity {
   deviceId: string;
@@ -100,8 +102,15 @@ export class IdbStorageStore implements StorageStore {
     return out;
   }
 
-  async commit(batches: readonly PersistBatch[]): Promise<void> {
-    if (batches.every((b) => b.write.length === 0 && b.remove.length === 0)) return;
+  /** commits made while two transactions are on their way join one next transaction (storage-commits.ts) */
+  readonly #commits = new JoinedCommits<PersistBatch>((batches) => this.#write(batches));
+
+  commit(batches: readonly PersistBatch[]): Promise<void> {
+    if (batches.every((b) => b.write.length === 0 && b.remove.length === 0)) return Promise.resolve();
+    return this.#commits.commit(batches);
+  }
+
+  async #write(batches: readonly PersistBatch[]): Promise<void> {
     const tx = this.#db.transaction(['storageVersions', 'storageHints'], 'readwrite');
     const own = tx.objectStore('storageVersions');
     const hints = tx.objectStore('storageHints');

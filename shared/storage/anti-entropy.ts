@@ -29,6 +29,7 @@ import { bytesEqual } from '../codec/cbor.ts';
 import { DEFAULT_SYNC_DEPTH, diffEntries, inRange, SyncTree, type RingRange, type SyncEntry } from './merkle-sync.ts';
 import type { NodeContext } from './node-context.ts';
 import { keyIdOfRecord, keyOfId, sizeOf } from './replica-store.ts';
+import { keyPositionOf } from './ring.ts';
 import type { Out } from './storage-outputs.ts';
 import type { MemberId, SignedRecord } from './types.ts';
 import { MAX_KEYS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_SYNC_NODES, RECORD_BUDGET_BYTES, type StoreRequest, type StoreResponse } from './wire.ts';
@@ -333,20 +334,43 @@ export class AntiEntropy {
     return { t: 'sync-entries', id: req.id, buckets, more };
   }
 
-  /** one tree per (peer, range, depth), rebuilt only when the shard or the ring changed; both sides' trees come from here */
+  /** one tree per (peer, range, depth), rebuilt only when the ring changed (updated when the shard did); both sides' trees come from here */
   #treeFor(peer: MemberId, range: RingRange, depth: number): SyncTree {
     const ctx = this.#ctx;
     const key = `${peer}|${range.from}|${range.to}|${depth}`;
     const hit = this.#trees.get(key);
-    if (hit !== undefined && hit.storeVersion === ctx.store.version && hit.ringVersion === ctx.placement.version) {
-      this.#trees.delete(key);
-      this.#trees.set(key, hit);
-      return hit.tree;
+    let tree: SyncTree | undefined;
+    if (hit !== undefined && hit.ringVersion === ctx.placement.version) {
+      tree = hit.storeVersion === ctx.store.version ? hit.tree : this.#updatedTree(hit, peer, range);
     }
-    const tree = new SyncTree(range, sharedEntries(ctx, peer, range), depth);
+    tree ??= new SyncTree(range, sharedEntries(ctx, peer, range), depth);
     this.#trees.delete(key);
     this.#trees.set(key, { storeVersion: ctx.store.version, ringVersion: ctx.placement.version, tree });
     while (this.#trees.size > TREE_CACHE) this.#trees.delete(this.#trees.keys().next().value!);
     return tree;
+  }
+
+  /**
+   * The cached tree brought up to date with the keys changed since it was made (the same
+   * ring): under a stream of writes the shard changes between every two sync requests, and
+   * rebuilding over every key each time was most of anti-entropy's cost. Undefined when the
+   * changes are too many or too old to know: then it is rebuilt.
+   */
+  #updatedTree(hit: { storeVersion: number; tree: SyncTree }, peer: MemberId, range: RingRange): SyncTree | undefined {
+    const ctx = this.#ctx;
+    const log = ctx.store.changedSince(hit.storeVersion);
+    if (log === undefined) return undefined;
+    // an update hashes at most the tree's nodes, like a rebuild, but looks only at the changed keys
+    const changed = new Set(log);
+    if (changed.size > ctx.store.size / 2 + 64) return undefined;
+    const changes = [...changed].map((keyId) => {
+      const k = ctx.store.get(keyId);
+      const key = keyOfId(keyId);
+      const position = k?.position ?? keyPositionOf(keyId, key);
+      const pref = ctx.placement.preferenceList(keyId, key);
+      const shared = k !== undefined && inRange(range, position) && pref.includes(ctx.me) && pref.includes(peer);
+      return { keyId, position, entry: shared ? { keyId, position, versions: k.versionsHash } : undefined };
+    });
+    return hit.tree.updated(changes);
   }
 }

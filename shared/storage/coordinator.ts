@@ -46,16 +46,25 @@ export function errorReply(requestId: number, code: StarErrorCode, message: stri
  * in walk order, each asked at most once (members asked directly count as asked).
  */
 class Fallbacks {
-  readonly #walk: MemberId[];
+  readonly #ctx: NodeContext;
+  readonly #keyId: string;
+  readonly #key: StorageKey;
+  readonly #pref: readonly MemberId[];
+  /** the walk outside the list, made when a first stand-in is wanted: most operations never need one */
+  #walk: MemberId[] | undefined;
   #cursor = 0;
   readonly tried = new Set<MemberId>();
 
   constructor(ctx: NodeContext, keyId: string, key: StorageKey, pref: readonly MemberId[]) {
-    this.#walk = ctx.placement.walk(keyId, key).filter((m) => !pref.includes(m));
+    this.#ctx = ctx;
+    this.#keyId = keyId;
+    this.#key = key;
+    this.#pref = pref;
   }
 
   /** the next member of the walk not asked yet, if any is left */
   next(): MemberId | undefined {
+    this.#walk ??= this.#ctx.placement.walk(this.#keyId, this.#key).filter((m) => !this.#pref.includes(m));
     while (this.#cursor < this.#walk.length) {
       const f = this.#walk[this.#cursor++]!;
       if (!this.tried.has(f)) return f;
@@ -104,8 +113,7 @@ export class PutOp implements ClientOp {
       }
       return;
     }
-    const record = this.#record;
-    const sent = ctx.requests.send(out, to, (id) => ({ t: 'put', id, records: [record], hint }), now + ctx.timing.replicaTimeoutMs, (answer, o, t) => {
+    const sent = ctx.puts.send(out, to, hint, this.#record, now, (answer, o, t) => {
       this.#outstanding--;
       if (answer?.t === 'put-ack' && answer.ok) this.#acks++;
       else this.#next(hint ?? to, o, t);

@@ -268,4 +268,36 @@ describe('differingNodes and diffEntries', () => {
     );
     assert.deepEqual(d, { onlyMine: ['a', 'c'], onlyTheirs: ['b', 'd'], differing: ['x'] });
   });
+
+  it('updated() gives exactly the hashes of a tree built from scratch over the same entries, and leaves the old tree as it was', () => {
+    const r = rng(77);
+    for (const [range, depth] of [[{ from: 0, to: 0 }, 6], [{ from: SPACE - 1000, to: 5_000_000 }, 4], [{ from: 123, to: 123 }, 0]] as Array<[RingRange, number]>) {
+      let entries = new Map<string, SyncEntry>();
+      for (let i = 0; i < 300; i++) entries.set(`k${i}`, entry(`k${i}`, r.position()));
+      let tree = new SyncTree(range, entries.values(), depth);
+      for (let round = 0; round < 20; round++) {
+        const rootBefore = toHex(tree.root);
+        const changes: Array<{ keyId: string; position: number; entry: SyncEntry | undefined }> = [];
+        const next = new Map(entries);
+        for (let j = 0; j < 1 + r.below(30); j++) {
+          const pick = r.below(4);
+          const keyId = pick === 0 ? `new${round}-${j}` : `k${r.below(300)}`;
+          const position = next.get(keyId)?.position ?? entries.get(keyId)?.position ?? r.position();
+          // new versions, gone, or changed twice in one batch: the last word counts
+          const e = pick === 1 ? undefined : entry(keyId, position, `r${round}-${j}`);
+          if (e === undefined) next.delete(keyId);
+          else next.set(keyId, e);
+          changes.push({ keyId, position, entry: e });
+        }
+        const updated = tree.updated(changes);
+        const fresh = new SyncTree(range, next.values(), depth);
+        for (let level = 0; level <= depth; level++) assert.deepEqual(updated.level(level).map(toHex), fresh.level(level).map(toHex), `round ${round} level ${level}`);
+        for (let b = 0; b < 2 ** depth; b++) assert.deepEqual(updated.bucket(b), fresh.bucket(b));
+        assert.equal(updated.size, fresh.size);
+        assert.equal(toHex(tree.root), rootBefore, 'the old tree is unchanged');
+        tree = updated;
+        entries = next;
+      }
+    }
+  });
 });

@@ -93,10 +93,13 @@ export class SyncTree {
   readonly #levels: Uint8Array[];
   /** leaf buckets in keyId order; absent for empty buckets */
   readonly #buckets: (SyncEntry[] | undefined)[];
-  readonly #count: number;
+  #count: number;
 
-  /** entries outside the range are left out, so a replica can pass its whole store */
-  constructor(range: RingRange, entries: Iterable<SyncEntry>, depth?: number) {
+  /**
+   * Entries outside the range are left out, so a replica can pass its whole store. `from`
+   * is for updated() only: a copy of that tree's buckets and hashes (entries are ignored).
+   */
+  constructor(range: RingRange, entries: Iterable<SyncEntry>, depth?: number, from?: SyncTree) {
     checkPosition(range.from, 'range.from');
     checkPosition(range.to, 'range.to');
     const d = depth ?? DEFAULT_SYNC_DEPTH;
@@ -115,10 +118,15 @@ export class SyncTree {
       seen.add(e.keyId);
       (buckets[b] ??= []).push(e);
     }
-    this.#buckets = buckets;
-    this.#count = seen.size;
+    this.#buckets = from === undefined ? buckets : [...from.#buckets];
+    this.#count = from === undefined ? seen.size : from.#count;
 
     this.#levels = [];
+    // a copy of another tree (updated()): its hashes, changed only along changed paths
+    if (from !== undefined) {
+      for (const level of from.#levels) this.#levels.push(level.slice());
+      return;
+    }
     for (let l = 0; l <= d; l++) this.#levels.push(new Uint8Array(HASH * 2 ** l));
     // empty[i] marks an all-empty subtree at the current level, whose hash is EMPTY_BY_HEIGHT
     let empty = new Uint8Array(leaves);
@@ -155,6 +163,59 @@ export class SyncTree {
 
   get depth(): number {
     return this.#depth;
+  }
+
+  /**
+   * The tree with some keys changed, without rebuilding it: `changes` gives each changed
+   * key's entry now (undefined: no longer in the tree); only the buckets they fall in and
+   * their paths to the root are hashed again. The same hashes as a tree built from scratch
+   * over the same entries; this tree is left as it was (an exchange may still be using it).
+   */
+  updated(changes: Iterable<{ keyId: string; position: number; entry: SyncEntry | undefined }>): SyncTree {
+    const next = new SyncTree(this.range, [], this.#depth, this);
+    const dirty = new Set<number>();
+    for (const c of changes) {
+      checkPosition(c.position, `position of ${c.keyId}`);
+      const b = bucketOf(this.range, c.position, this.#depth);
+      if (b < 0) continue;
+      const old = next.#buckets[b] ?? [];
+      const kept = old.filter((e) => e.keyId !== c.keyId);
+      next.#count -= old.length - kept.length;
+      if (c.entry !== undefined) {
+        kept.push(c.entry);
+        next.#count++;
+      }
+      next.#buckets[b] = kept.length > 0 ? kept : undefined;
+      dirty.add(b);
+    }
+    next.#rehash(dirty);
+    return next;
+  }
+
+  /** hashes the given buckets again, then their ancestors */
+  #rehash(buckets: ReadonlySet<number>): void {
+    const d = this.#depth;
+    const writer = new EntryWriter();
+    const leafLevel = this.#levels[d]!;
+    for (const b of buckets) {
+      const bucket = this.#buckets[b];
+      if (bucket === undefined) {
+        leafLevel.set(EMPTY_LEAF, b * HASH);
+        continue;
+      }
+      bucket.sort((x, y) => (x.keyId < y.keyId ? -1 : 1));
+      leafLevel.set(writer.leafHash(bucket), b * HASH);
+    }
+    let nodes = new Set(buckets);
+    for (let l = d - 1; l >= 0; l--) {
+      const below = this.#levels[l + 1]!;
+      const here = this.#levels[l]!;
+      const parents = new Set<number>();
+      for (const i of nodes) parents.add(i >> 1);
+      // (an all-empty pair hashes to EMPTY_BY_HEIGHT, which the full build writes there directly)
+      for (const i of parents) here.set(innerHash(below.subarray(2 * i * HASH, (2 * i + 1) * HASH), below.subarray((2 * i + 1) * HASH, (2 * i + 2) * HASH)), i * HASH);
+      nodes = parents;
+    }
   }
 
   /** how many entries fell inside the range */

@@ -5,6 +5,7 @@
  */
 import { AUDIT_DEADLINE_MS } from './audit.ts';
 import type { Placement } from './placement.ts';
+import type { PutBatches } from './put-batches.ts';
 import type { HintStore, StoreChange, VersionStore } from './replica-store.ts';
 import type { Requests } from './requests.ts';
 import type { Out } from './storage-outputs.ts';
@@ -75,6 +76,8 @@ export interface NodeContext {
   readonly store: VersionStore;
   readonly hints: HintStore;
   readonly requests: Requests;
+  /** client puts to one member within one step share one request (put-batches.ts) */
+  readonly puts: PutBatches;
   /** adds versions to this Star's own shard and persists the change */
   storeOwn(records: readonly SignedRecord[], out: Out): StoreChange;
   /** keeps versions for `intended` (hinted handoff); false when the hint store is full */

@@ -3,7 +3,7 @@
  * always included: it is online and serving), and per key its preference list and its walk
  * (the sloppy-quorum fallbacks), cached until the membership changes.
  */
-import { Ring } from './ring.ts';
+import { keyPositionOf, Ring } from './ring.ts';
 import type { MemberId, RingMember, StorageKey } from './types.ts';
 
 /** preference lists cached per key until the membership changes (about the keys a shard holds) */
@@ -90,7 +90,7 @@ export class Placement {
   preferenceList(keyId: string, key: StorageKey): MemberId[] {
     let p = this.#pref.get(keyId);
     if (p === undefined) {
-      p = this.#ring.preferenceList(key, this.n);
+      p = this.#ring.preferenceList(keyPositionOf(keyId, key), this.n);
       if (this.#pref.size >= MAX_CACHED) this.#pref.clear();
       this.#pref.set(keyId, p);
     }
@@ -105,7 +105,7 @@ export class Placement {
   walk(keyId: string, key: StorageKey): MemberId[] {
     let w = this.#walk.get(keyId);
     if (w === undefined) {
-      w = this.#ring.walk(key);
+      w = this.#ring.walk(keyPositionOf(keyId, key));
       if (this.#walk.size >= MAX_CACHED_WALKS) this.#walk.clear();
       this.#walk.set(keyId, w);
     }
@@ -115,6 +115,6 @@ export class Placement {
   /** the first `depth` members of the walk contain `member` */
   withinWalk(keyId: string, key: StorageKey, member: MemberId, depth: number): boolean {
     if (depth <= this.n) return this.preferenceList(keyId, key).slice(0, depth).includes(member);
-    return this.#ring.preferenceList(key, depth).includes(member);
+    return this.#ring.preferenceList(keyPositionOf(keyId, key), depth).includes(member);
   }
 }

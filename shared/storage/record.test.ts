@@ -27,6 +27,7 @@ import {
   SEGMENT_BYTES,
   segmentCount,
   segmentsRootOf,
+  signingBytesOf,
   signRecord,
   valueSegments,
   type UnsignedRecord,
@@ -322,5 +323,40 @@ describe('storage records', () => {
     await assert.rejects(signRecord(signer, { ...unsigned, signer: alice.pk }), (err: StarError) => err.code === 'INVALID_ARGUMENT');
     await assert.rejects(signRecord(signer, { ...unsigned, value: bytes(4) }), (err: StarError) => err.code === 'INVALID_ARGUMENT' && /segmentsRoot/.test(err.message));
     await assert.rejects(signRecord(signer, { ...unsigned, owner: alice.pk }), (err: StarError) => err.code === 'INVALID_ARGUMENT' && /owner/.test(err.message));
+  });
+
+  it('the encoding spliced at signing and the signing bytes cut from a decoded encoding are the canonical ones', async () => {
+    const secret = new Uint8Array(32).fill(9);
+    const signer: Signer = { pk: ed25519.getPublicKey(secret), sign: async (m) => ed25519.sign(m, secret) };
+    const clocks = [{ d: 1 }, Object.fromEntries(Array.from({ length: MAX_CLOCK_ENTRIES }, (_, i) => [`w${i}`.padEnd(64, 'z'), i + 1]))];
+    for (const value of [null, bytes(0), bytes(100), bytes(MAX_VALUE_BYTES)]) {
+      for (const clock of clocks) {
+        const unsigned: UnsignedRecord = { owner: signer.pk, name: 'ünïcødé/k', signer: signer.pk, clock, time: 1_763_700_000_000, value, sealed: false, segmentsRoot: segmentsRootOf(value) };
+        const r = await signRecord(signer, unsigned);
+        // what a fresh canonical encoding of the same fields gives
+        const canonical = encodeCanonical({ v: 1, owner: r.owner, name: r.name, signer: r.signer, clock: r.clock, time: r.time, value: r.value, sealed: r.sealed, segmentsRoot: r.segmentsRoot, sig: r.sig });
+        assert.equal(hexOf(encodeRecord(r)), hexOf(canonical));
+        assert.equal(hexOf(signingBytesOf(r)), hexOf(recordSigningBytes(r)));
+        const d = decodeRecord(Uint8Array.from(canonical));
+        assert.ok(d.ok);
+        assert.equal(hexOf(signingBytesOf(d.value)), hexOf(recordSigningBytes(r)));
+        assert.equal(hexOf(encodeRecord(d.value)), hexOf(canonical));
+      }
+    }
+    for (const v of vectors.vectors) {
+      const d = decodeRecord(fromHex(v.encoded)!);
+      assert.ok(d.ok, v.name);
+      assert.equal(hexOf(signingBytesOf(d.value)), v.signingBytes, v.name);
+    }
+  });
+
+  it('a decoded record keeps its own copy of its bytes: changing the input afterwards changes nothing', () => {
+    const enc = Uint8Array.from(encodeRecord(alice.write('k', bytes(10), { d: 1 })));
+    const d = decodeRecord(enc);
+    assert.ok(d.ok);
+    const before = hexOf(encodeRecord(d.value));
+    enc.fill(0);
+    assert.equal(hexOf(encodeRecord(d.value)), before);
+    assert.ok(verifyRecord(d.value));
   });
 });

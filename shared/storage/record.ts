@@ -67,8 +67,58 @@ function body(r: UnsignedRecord): { [key: string]: CborValue } {
 export function recordSigningBytes(r: UnsignedRecord): Uint8Array {
   return encodeCanonical(body(r));
 }
+
+/**
+ * The canonical bytes of each record object, made once: a record is encoded for its digest,
+ * its size, every message it travels in and its IndexedDB row, and re-encoding it each time
+ * was most of the CBOR work per put. Records are never changed once made (digests are
+ * cached per object the same way); callers must not change the bytes returned.
+ */
+const encodings = new WeakMap<SignedRecord, Uint8Array>();
+
 export function encodeRecord(r: SignedRecord): Uint8Array {
-  return encodeCanonical({ ...body(r), sig: r.sig });
+  let bytes = encodings.get(r);
+  if (bytes === undefined) {
+    bytes = encodeCanonical({ ...body(r), sig: r.sig });
+    encodings.set(r, bytes);
+  }
+  return bytes;
+}
+
+/*
+ * In canonical order (keys sorted by their encoding, so shorter keys first) a record's map
+ * starts with `v: 1` and then `sig`, so the signed map without `sig` is the same bytes with
+ * a 9-entry header and the sig entry cut out. Used both ways: the encoding of a record just
+ * signed, and the signing bytes of a record just decoded, without another CBOR pass.
+ */
+const SIGNED_HEAD = Uint8Array.of(0xaa, 0x61, 0x76, RECORD_VERSION, 0x63, 0x73, 0x69, 0x67, 0x58, SIG_BYTES);
+const UNSIGNED_HEAD = Uint8Array.of(0xa9, 0x61, 0x76, RECORD_VERSION);
+const SIG_END = SIGNED_HEAD.length + SIG_BYTES;
+
+function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
+  if (bytes.length < head.length) return false;
+  for (let i = 0; i < head.length; i++) if (bytes[i] !== head[i]) return false;
+  return true;
+}
+
+/** the encoding of `unsigned` with `sig`, from its signing bytes */
+function withSig(signing: Uint8Array, sig: Uint8Array): Uint8Array | undefined {
+  if (sig.length !== SIG_BYTES || !startsWith(signing, UNSIGNED_HEAD)) return undefined;
+  const out = new Uint8Array(signing.length + SIG_END - UNSIGNED_HEAD.length);
+  out.set(SIGNED_HEAD, 0);
+  out.set(sig, SIGNED_HEAD.length);
+  out.set(signing.subarray(UNSIGNED_HEAD.length), SIG_END);
+  return out;
+}
+
+/** the signing bytes (recordSigningBytes) of a record, cut from its encoding */
+export function signingBytesOf(r: SignedRecord): Uint8Array {
+  const bytes = encodeRecord(r);
+  if (!startsWith(bytes, SIGNED_HEAD)) return recordSigningBytes(r);
+  const out = new Uint8Array(bytes.length - SIG_END + UNSIGNED_HEAD.length);
+  out.set(UNSIGNED_HEAD, 0);
+  out.set(bytes.subarray(SIG_END), UNSIGNED_HEAD.length);
+  return out;
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -158,6 +208,9 @@ export function decodeRecord(bytes: Uint8Array): DecodedRecord {
   const record: SignedRecord = { owner, name, signer, clock: Object.fromEntries(Object.entries(clock)) as VectorClock, time, value, sealed, segmentsRoot, sig };
   const problem = recordProblem(record);
   if (problem) return { ok: false, reason: problem };
+  // canonical (decodeCanonical proved it), so these are its encoding; a copy, as the input may be a view into a larger buffer
+  encodings.set(record, bytes.slice());
+  checked.add(record);
   return { ok: true, value: record };
 }
 
@@ -217,7 +270,7 @@ export function parseInboxName(name: string): { sender: string; id: string } | n
 
 /** the item Ed25519Verifier.verify/verifyMany checks for this record's signature */
 export function recordVerifyItem(r: SignedRecord): VerifyItem {
-  return { pk: r.signer, message: recordSigningBytes(r), sig: r.sig };
+  return { pk: r.signer, message: signingBytesOf(r), sig: r.sig };
 }
 
 /** signs with the account's Signer; throws StarError('INVALID_ARGUMENT') when the record breaks a rule or the signer is not `r.signer` */
@@ -225,5 +278,18 @@ export async function signRecord(signer: Signer, r: UnsignedRecord): Promise<Sig
   if (!(r.signer instanceof Uint8Array) || !bytesEqual(signer.pk, r.signer)) throw new StarError('INVALID_ARGUMENT', "the record's signer is not this account");
   const problem = recordProblem(r);
   if (problem) throw new StarError('INVALID_ARGUMENT', `cannot store this record: ${problem}`);
-  return { ...r, sig: await signer.sign(recordSigningBytes(r)) };
+  const signing = recordSigningBytes(r);
+  const signed: SignedRecord = { ...r, sig: await signer.sign(signing) };
+  const bytes = withSig(signing, signed.sig);
+  if (bytes !== undefined) encodings.set(signed, bytes);
+  checked.add(signed);
+  return signed;
+}
+
+/** records that passed recordProblem when they were decoded or signed (never changed since: see `encodings`) */
+const checked = new WeakSet<SignedRecord>();
+
+/** recordProblem, skipped for a record decoded or signed here (it passed then) */
+export function signedRecordProblem(r: SignedRecord): string | null {
+  return checked.has(r) ? null : recordProblem(r);
 }

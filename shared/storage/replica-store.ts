@@ -11,7 +11,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../codec/hex.ts';
 import { encodeRecord, recordDigest, recordKey } from './record.ts';
-import { keyPosition } from './ring.ts';
+import { keyPositionOf } from './ring.ts';
 import { keyIdOf, type MemberId, type SignedRecord, type StorageKey } from './types.ts';
 import { reconcile } from './vector-clock.ts';
 
@@ -94,15 +94,36 @@ export function keyOfId(keyId: string): StorageKey {
   return { owner: keyId.slice(0, slash), name: keyId.slice(slash + 1) };
 }
 
+/** changes remembered per store (VersionStore.changedSince): anti-entropy updates its trees from them */
+const CHANGE_LOG = 4096;
+
 export class VersionStore {
   readonly hint: MemberId | undefined;
   readonly #keys = new Map<string, KeyVersions>();
   #records = 0;
   #bytes = 0;
   #version = 0;
+  /** the key each change (version bump) was about, the latest CHANGE_LOG of them: change i made version logBase + i + 1 */
+  #log: string[] = [];
+  #logBase = 0;
 
   constructor(hint?: MemberId) {
     this.hint = hint;
+  }
+
+  /** the keys changed since `version` (repeats possible), or undefined when that is too long ago to tell */
+  changedSince(version: number): string[] | undefined {
+    if (version < this.#logBase || version > this.#version) return undefined;
+    return this.#log.slice(version - this.#logBase);
+  }
+
+  #changed(keyId: string): void {
+    this.#version++;
+    this.#log.push(keyId);
+    if (this.#log.length > 2 * CHANGE_LOG) {
+      this.#logBase += this.#log.length - CHANGE_LOG;
+      this.#log = this.#log.slice(-CHANGE_LOG);
+    }
   }
 
   get size(): number {
@@ -181,14 +202,14 @@ export class VersionStore {
     const next: KeyVersions = {
       key,
       keyId,
-      position: current?.position ?? keyPosition(key),
+      position: current?.position ?? keyPositionOf(keyId, key),
       versions: kept,
       digests: keptDigests,
       versionsHash: versionsHashOf([...keptDigests].sort()),
     };
     this.#keys.set(keyId, next);
     this.#account(next, 1);
-    this.#version++;
+    this.#changed(keyId);
     change.changed.push(keyId);
   }
 
@@ -213,7 +234,7 @@ export class VersionStore {
       this.#keys.set(keyId, next);
       this.#account(next, 1);
     }
-    this.#version++;
+    this.#changed(keyId);
     change.changed.push(keyId);
     return change;
   }

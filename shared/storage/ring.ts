@@ -49,6 +49,21 @@ export function keyPosition(key: StorageKey): number {
   return (h[0]! * 2 ** 40) + (h[1]! * 2 ** 32) + ((h[2]! << 24) >>> 0) + (h[3]! << 16) + (h[4]! << 8) + h[5]!;
 }
 
+/** positions per keyId, remembered: a put needs its key's position for the preference list, the walk, the replica's check and its store (a sha256 each) */
+const positions = new Map<string, number>();
+const MAX_POSITIONS = 1 << 16;
+
+/** keyPosition(key), computed once per keyId (keyIdOf(key)) while remembered */
+export function keyPositionOf(keyId: string, key: StorageKey): number {
+  let p = positions.get(keyId);
+  if (p === undefined) {
+    p = keyPosition(key);
+    if (positions.size >= MAX_POSITIONS) positions.clear();
+    positions.set(keyId, p);
+  }
+  return p;
+}
+
 export interface RingOptions {
   /** virtual nodes per capacity unit (default chosen so 64 equal Stars balance within 1.3) */
   vnodesPerUnit?: number;

@@ -109,6 +109,38 @@ describe('StorageNode', () => {
     assert.ok(net.persists.some((p) => p.at === pref[0] && p.out.write.some((w) => w.digest === recordDigest(rec) && w.hint === undefined)));
   });
 
+  it('puts started in one batch reach each replica as one request, and every one is acknowledged', () => {
+    const net = new Net(writers.slice(0, 6));
+    const at = alice.pkHex;
+    const records = Array.from({ length: 12 }, (_, i) => alice.write(`batch/${i}`, value(i), { d1: 1 }));
+    const before = net.sent;
+    net.apply(at, net.node(at).batch(net.now, () => records.forEach((r, i) => net.node(at).clientPut(100 + i, r, net.now))));
+    const putRequests = net.queue.filter((q) => q.from === at && q.msg.t === 'put');
+    assert.equal(new Set(putRequests.map((q) => q.to)).size, putRequests.length, 'one put request per replica');
+    const remoteCopies = records.reduce((n, r) => n + net.node(at).preferenceList(keyOf(alice, r.name)).filter((m) => m !== at).length, 0);
+    assert.equal(putRequests.reduce((n, q) => n + (q.msg.t === 'put' ? q.msg.records.length : 0), 0), remoteCopies, 'every remote copy in them');
+    net.run();
+    assert.ok(net.sent - before < 2 * records.length, 'fewer messages than one request and one ack per put and replica');
+    for (let i = 0; i < records.length; i++) assert.deepEqual(net.reply(100 + i), { requestId: 100 + i, ok: true, op: 'put' });
+    for (const r of records) assert.deepEqual(net.holders(keyIdOf(keyOf(alice, r.name))), [...net.node(at).preferenceList(keyOf(alice, r.name))].sort());
+  });
+
+  it('holdsVersion: the very version held (own shard or hint), never a copy with other bytes', () => {
+    const net = new Net(writers.slice(0, 4));
+    const rec = alice.write('held', value(3), { d1: 1 });
+    const pref = net.node(alice.pkHex).preferenceList(keyOf(alice, 'held'));
+    net.put(pref[0]!, 1, rec);
+    const replica = net.node(pref[1]!);
+    assert.equal(replica.holdsVersion(rec), true);
+    assert.equal(replica.holdsVersion({ ...rec }), true, 'the same bytes in another object');
+    assert.equal(replica.holdsVersion({ ...rec, sig: rec.sig.map((x, i) => (i === 0 ? x ^ 1 : x)) }), false, 'another signature');
+    assert.equal(replica.holdsVersion(alice.write('held', value(3), { d1: 2 })), false, 'another version');
+    const outsider = [...net.nodes.keys()].find((id) => !pref.includes(id))!;
+    assert.equal(net.node(outsider).holdsVersion(rec), false);
+    net.apply(outsider, net.node(outsider).messageBytes(pref[0]!, encodeStoreMessage({ t: 'put', id: 9, records: [rec], hint: pref[2]! }), net.now));
+    assert.equal(net.node(outsider).holdsVersion(rec), true, 'as a hint');
+  });
+
   it('acknowledges after W while one replica is silent, then hands a hinted copy to the next Star on the ring, which hands it back when the member returns', () => {
     const net = new Net(writers.slice(0, 6), { ...QUIET, replicaTimeoutMs: 1_000 });
     const key = keyOf(alice, 'notes/h');

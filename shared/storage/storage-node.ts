@@ -37,7 +37,8 @@ import { errorReply, GetOp, ListOp, PutOp, type ClientOp } from './coordinator.t
 import { Maintenance } from './maintenance.ts';
 import { DEFAULT_LIMITS, DEFAULT_TIMING, type NodeContext, type StorageLimits, type StorageTiming } from './node-context.ts';
 import { Placement, type RingFactory } from './placement.ts';
-import { authorityProblem, INBOX_PREFIX, MAX_NAME_BYTES, recordProblem } from './record.ts';
+import { PutBatches } from './put-batches.ts';
+import { authorityProblem, INBOX_PREFIX, MAX_NAME_BYTES, signedRecordProblem } from './record.ts';
 import { digestOf, emptyChange, HintStore, keyIdOfRecord, keyOfId, sizeOf, VersionStore, type KeyVersions, type StoreChange } from './replica-store.ts';
 import { Requests } from './requests.ts';
 import { Ring } from './ring.ts';
@@ -141,6 +142,8 @@ export class StorageNode {
   readonly #audits: AuditRunner;
   #nextMaintenance: number | undefined;
   #nextAntiEntropy: number | undefined;
+  /** the step of the batch() running: inputs inside it add to it */
+  #batch: Out | undefined;
 
   constructor(options: StorageNodeOptions) {
     if (!isMemberId(options.me)) throw new StarError('INVALID_ARGUMENT', 'a storage node needs its account key as 64 hex characters');
@@ -155,6 +158,7 @@ export class StorageNode {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#hints = new HintStore(limits.maxHintRecords, limits.maxHintRecordsPerMember);
     this.#requests = new Requests({ maxOutstanding: limits.maxOutstanding, maxPerPeer: limits.maxOutstandingPerPeer });
+    const puts = new PutBatches(this.#requests, timing.replicaTimeoutMs);
     this.#placement = new Placement(this.me, quorum.n, this.#capacity, options.ringFactory ?? ((m) => new Ring(m)));
     const store = this.#store;
     const hints = this.#hints;
@@ -167,6 +171,7 @@ export class StorageNode {
       store,
       hints,
       requests: this.#requests,
+      puts,
       storeOwn: (records, out) => persisted(store.add(records), out),
       storeHint: (intended, records, out) => {
         const change = emptyChange();
@@ -194,6 +199,27 @@ export class StorageNode {
   }
 
   // — inputs —
+
+  /**
+   * Runs `inputs` (calls of the input methods below) as ONE step: their outputs all come
+   * back from this call, in order (one persist), and the inputs called inside return none.
+   * Puts they send to one member share one request (put-batches.ts): a window of client
+   * puts started together costs each replica one message, not one per put.
+   */
+  batch(now: number, inputs: () => void): StorageOutput[] {
+    if (this.#batch !== undefined) {
+      inputs();
+      return [];
+    }
+    return this.#step(now, (out) => {
+      this.#batch = out;
+      try {
+        inputs();
+      } finally {
+        this.#batch = undefined;
+      }
+    });
+  }
 
   membership(members: readonly RingMember[], now: number): StorageOutput[] {
     return this.#step(now, (out) => {
@@ -338,6 +364,14 @@ export class StorageNode {
     return this.#store.get(keyId);
   }
 
+  /** whether this exact version (same bytes, signature included) is held here, in the shard or as a hint */
+  holdsVersion(record: SignedRecord): boolean {
+    const keyId = keyIdOfRecord(record);
+    const digest = digestOf(record);
+    if (this.#store.get(keyId)?.digests.includes(digest) === true) return true;
+    return this.#hints.versionsOf(keyId).some((r) => digestOf(r) === digest);
+  }
+
   /** members of the ring this Star sees */
   get members(): ReadonlySet<MemberId> {
     return this.#placement.members;
@@ -365,6 +399,11 @@ export class StorageNode {
   // — internals —
 
   #step(now: number, body: (out: Out) => void): StorageOutput[] {
+    if (this.#batch !== undefined) {
+      // inside batch(): its step collects the outputs
+      body(this.#batch);
+      return [];
+    }
     const out = new Out();
     const version = this.#store.version;
     const hinted = this.#hints.records;
@@ -493,5 +532,5 @@ function persisted(change: StoreChange, out: Out): StoreChange {
 
 /** the full check (record.ts recordProblem: limits, segment root, namespace) for records built locally */
 function fullRecordProblem(record: SignedRecord): string | null {
-  return recordShapeProblem(record) ?? recordProblem(record);
+  return recordShapeProblem(record) ?? signedRecordProblem(record);
 }
