@@ -14,8 +14,14 @@ export interface StarTab {
   console: string[];
 }
 
-/** console lines kept per page: enough for the last minutes of a busy Star */
-const CONSOLE_LINES = 3_000;
+/**
+ * `STAR_DEBUG=<namespaces>` turns on libp2p's debug logs in every tab (the `debug` key its
+ * logger reads), e.g. `STAR_DEBUG='libp2p:*:error,libp2p:circuit-relay:*'`; they land in
+ * the captured console (a failed test's `star-<i>.log`, a benchmark's `--logs`).
+ */
+const STAR_DEBUG = process.env.STAR_DEBUG;
+/** console lines kept per page: enough for the last minutes of a busy Star (more with debug logs on) */
+const CONSOLE_LINES = STAR_DEBUG ? 200_000 : 3_000;
 
 declare global {
   interface Window {
@@ -31,6 +37,7 @@ async function openPage(context: BrowserContext, relayUrl: string, index: number
     lines.push(`${new Date().toISOString()} ${line}`);
     if (lines.length > CONSOLE_LINES) lines.splice(0, lines.length - CONSOLE_LINES);
   };
+  if (STAR_DEBUG) await context.addInitScript((ns) => localStorage.setItem('debug', ns), STAR_DEBUG);
   page.on('console', (m) => keep(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (err) => {
     keep(`page error: ${err.message}`);
