@@ -6,9 +6,13 @@
  *  - the heartbeat (mesh repair, IHAVE gossip) stays at once a second: faster costs every
  *    tab CPU for control traffic (measured: 400 ms gave a worse p99 at 16 tabs);
  *  - publishing floods to every known subscriber (`floodPublish`) so the first hop reaches
- *    every directly connected Star at once, and the mesh (default D=6) carries the rest;
- *    a wider mesh only multiplies duplicates, which on a 2-core machine with 16 tabs
- *    costs more latency than the hop it saves (measured with `npm run bench`);
+ *    every directly connected Star at once, and a narrow mesh (D=3, gossipsub's default is
+ *    6) carries the rest: after the flood almost every mesh copy is a duplicate, and the
+ *    copies are what a tab's main thread spends its time on (a 16-tab CPU profile: data-
+ *    channel sends, gossipsub, framing and message ids were the top items). Measured with
+ *    `npm run bench -- --only finality` (16 tabs): D=6 p50 6.6–7.1 s in four runs, D=3
+ *    3.4 and 4.6 s, blocks 2.8–3.2 s apart instead of 4.2–5.1 s. A wider mesh was worse
+ *    still (earlier sessions);
  *  - the relay is connected to every Star anyway, so its mesh is wide (D=24, up to 48):
  *    every message reaches most Stars within two hops through it, and the IHAVE/IWANT path
  *    (a heartbeat's delay) is left for repairs. Without the relay the Stars' own mesh
@@ -34,7 +38,7 @@ import { createTopicScoreParams, type PeerScoreParams, type TopicScoreParams } f
 export const MAX_GOSSIP_RPC_BYTES = 512 * 1024;
 
 export function gossipOptions(role: 'star' | 'relay'): Partial<GossipsubOpts> {
-  const mesh = role === 'relay' ? { D: 24, Dlo: 16, Dhi: 48, Dout: 2, Dlazy: 8 } : { D: 6, Dlo: 4, Dhi: 12, Dout: 2, Dlazy: 6 };
+  const mesh = role === 'relay' ? { D: 24, Dlo: 16, Dhi: 48, Dout: 2, Dlazy: 8 } : { D: 3, Dlo: 2, Dhi: 6, Dout: 1, Dlazy: 6 };
   return {
     ...mesh,
     heartbeatInterval: 1_000,
