@@ -16,6 +16,7 @@ import type { StarCoreApi } from '../../worker/star-core.ts';
 import type { StarNode } from './libp2p-node.ts';
 import { openPeerStream, requestAddrs, type RelayRoute } from './peer-stream.ts';
 import { ValidatorBatch } from './validator-batch.ts';
+import { circuitAddrs } from './circuit-addrs.ts';
 
 /** presence lives this long unless renewed */
 export const PRESENCE_TTL_MS = 60_000;
@@ -70,7 +71,7 @@ export class ChainLink {
     this.node.addEventListener('connection:open', (evt) => catchUp(evt.detail.remotePeer.toString()));
     // a new relay reservation is a new way to reach us: say so at once
     this.node.addEventListener('self:peer:update', () => {
-      if (this.relay !== undefined && this.circuitAddrs().join() !== this.announcedAddrs) void this.announce();
+      if (this.relay !== undefined && circuitAddrs(this.node).join() !== this.announcedAddrs) void this.announce();
     });
   }
 
@@ -171,17 +172,10 @@ export class ChainLink {
     }, delay);
   }
 
-  /** circuit addresses make this Star reachable through its relay */
-  private circuitAddrs(): string[] {
-    return this.node
-      .getMultiaddrs()
-      .map((a) => a.toString())
-      .filter((a) => a.includes('/p2p-circuit'));
-  }
 
   private async announce(): Promise<void> {
     if (this.stopped) return;
-    const addrs = this.circuitAddrs();
+    const addrs = circuitAddrs(this.node);
     this.announcedAddrs = addrs.join();
     const record = await this.core.presenceRecord(this.node.peerId.toString(), addrs, Date.now(), PRESENCE_TTL_MS);
     this.publish(PRESENCE_TOPIC, record);

@@ -14,6 +14,7 @@ import { StarError } from '../../shared/errors.ts';
 import { backoffDelay, RELAY_BACKOFF } from '../../shared/net/backoff.ts';
 import { relayMultiaddr } from '../../shared/net/relay-address.ts';
 import { ReservationWatch } from '../../shared/net/reservation-watch.ts';
+import { circuitAddrs } from './circuit-addrs.ts';
 
 const FETCH_TIMEOUT_MS = 5_000;
 const DIAL_TIMEOUT_MS = 10_000;
@@ -72,16 +73,16 @@ export class RelayLink {
     if (this.stopped) return;
     const relay = this.info.peerId;
     const connected = this.info.state === 'connected' && relay !== undefined;
-    const reachable = connected && this.node.getMultiaddrs().some((a) => a.toString().includes(`/p2p/${relay}/p2p-circuit`));
+    const reachable = connected && circuitAddrs(this.node, relay).length > 0;
     const verdict = this.reservation.observe(connected, reachable, Date.now());
     if (verdict === 'offline') return;
-    const error = reachable || this.reservation.renewals === 0 ? undefined : NO_RESERVATION;
     if (verdict === 'renew') {
       console.warn(`starweave: the relay holds no reservation for this Star; reconnecting to ask again (renewal ${this.reservation.renewals})`);
       this.update({ reachable, error: NO_RESERVATION });
       this.node.hangUp(peerIdFromString(relay!)).catch((err: unknown) => console.warn('starweave: could not close the relay connection', err));
       return;
     }
+    const error = reachable || this.reservation.renewals === 0 ? undefined : NO_RESERVATION;
     if (reachable !== this.info.reachable || error !== this.info.error) this.update({ reachable, error });
   }
 
