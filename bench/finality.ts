@@ -163,6 +163,11 @@ interface Timed {
   ms: number;
 }
 
+/** When `tab` first saw transfer `id` in each status (ms since epoch). */
+function statusTimes(tab: StarTab, id: string): Promise<Record<string, number>> {
+  return tab.page.evaluate((i) => window.__statusAt[i] ?? {}, id);
+}
+
 /**
  * Where a typical transfer spends its time: for the final ones, when the receiver first saw
  * the proposal and countersigned it, when the sender saw it checkpointed, and final (ms
@@ -172,7 +177,7 @@ async function printStages(timed: readonly Timed[]): Promise<void> {
   const stages: Record<string, number[]> = { 'receiver has it': [], 'receiver agreed': [], checkpointed: [], final: [] };
   for (const { s, ms } of timed) {
     if (!Number.isFinite(ms)) continue;
-    const [sender, receiver] = await Promise.all([s.tab, s.to].map((t) => t.page.evaluate((id) => window.__statusAt[id] ?? {}, s.id)));
+    const [sender, receiver] = await Promise.all([s.tab, s.to].map((t) => statusTimes(t, s.id)));
     const push = (stage: string, at: number | undefined) => at !== undefined && stages[stage]!.push(at - s.at);
     push('receiver has it', receiver!.pending ?? receiver!.agreed);
     push('receiver agreed', receiver!.agreed);
@@ -195,7 +200,7 @@ async function explainTail(timed: readonly Timed[], galaxyUrl: string, median: n
   const slow = timed.filter((t) => t.ms > 3 * median).sort((a, b) => b.ms - a.ms).slice(0, 5);
   for (const { s, ms } of slow) {
     const seen = async (tab: StarTab) => {
-      const at = await tab.page.evaluate((id) => window.__statusAt[id] ?? {}, s.id);
+      const at = await statusTimes(tab, s.id);
       return Object.entries(at).sort((a, b) => a[1] - b[1]).map(([status, t]) => `${status} +${((t - s.at) / 1000).toFixed(1)} s`).join(', ') || 'nothing';
     };
     // the two ends' connections now (a snapshot at the end, not at the time)
