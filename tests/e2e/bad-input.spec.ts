@@ -7,14 +7,14 @@ import { freeLoopbackPort } from '../../relay/free-port.ts';
 import { encodeChainMessage } from '../../shared/chain/chain-message.ts';
 import { encodeHalfBlock, signingBytes, ZERO_HASH } from '../../shared/chain/half-block.ts';
 import { expect, test } from './support/fixtures.ts';
-import { directCount, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
+import { waitDirect, publish, received, record, waitTopicPeers, type StarTab } from './support/stars.ts';
 
 test('malformed and oversized gossip is rejected, nobody crashes, and the sender loses peer score', async ({ stars }) => {
   const tabs = await stars.many(3);
   const [bad, ...good] = tabs as [StarTab, ...StarTab[]];
   const topic = 'bad-input';
   for (const tab of tabs) {
-    await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(2);
+    await waitDirect(tab, 2);
     await record(tab, topic);
   }
   await waitTopicPeers(tabs, topic);
@@ -54,7 +54,7 @@ test('malformed and oversized gossip is rejected, nobody crashes, and the sender
 test('invalid half-blocks are refused before they are stored or forwarded, and cost the sender peer score', async ({ stars }) => {
   const tabs = await stars.many(3);
   const [bad, ...good] = tabs as [StarTab, ...StarTab[]];
-  for (const tab of tabs) await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(2);
+  for (const tab of tabs) await waitDirect(tab, 2);
 
   // an account nobody funded, signing a real transfer: the signature is fine, the balance rule is not
   const secret = ed25519.utils.randomSecretKey();

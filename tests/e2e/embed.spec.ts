@@ -3,7 +3,7 @@
  * `window.starweave`, and talks to a wallet tab; close() ends the Star for good.
  */
 import { expect, test } from './support/fixtures.ts';
-import { directCount, waitTopicPeers } from './support/stars.ts';
+import { waitDirect, waitTopicPeers } from './support/stars.ts';
 
 test('the demo dApp embeds /star.js, exchanges gossip with a wallet tab, and close() ends its Star', async ({ stars }) => {
   const wallet = await stars.one();
@@ -13,7 +13,7 @@ test('the demo dApp embeds /star.js, exchanges gossip with a wallet tab, and clo
   // the classic script defined the global, and the demo page connected through it
   expect(await dapp.page.evaluate(() => typeof window.starweave.connect)).toBe('function');
   await expect(dapp.page.locator('#who')).toContainText(dapp.peerId);
-  await expect.poll(() => directCount(dapp), { timeout: 30_000 }).toBe(1);
+  await waitDirect(dapp, 1);
 
   // both pages subscribe to 'lobby' on load; wait until each sees the other subscribed
   await waitTopicPeers(tabs, 'lobby');

@@ -3,13 +3,13 @@
  * WebRTC, and every published message reaches every other Star.
  */
 import { expect, test } from './support/fixtures.ts';
-import { directCount, publish, received, record, status, waitMesh } from './support/stars.ts';
+import { waitDirect, publish, received, record, status, waitMesh } from './support/stars.ts';
 
 test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach every other tab', async ({ stars }) => {
   const tabs = await stars.many(8);
 
   for (const tab of tabs) {
-    await expect.poll(() => directCount(tab), { timeout: 30_000, message: `star ${tab.index} needs ≥ 2 direct WebRTC peers` }).toBeGreaterThanOrEqual(2);
+    await waitDirect(tab, 2, true);
     expect((await status(tab)).relay).toBe('connected');
   }
 

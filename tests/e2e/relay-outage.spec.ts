@@ -3,13 +3,13 @@
  * relay is gone, and when it comes back a new Star joins the same network.
  */
 import { expect, test } from './support/fixtures.ts';
-import { directCount, publish, received, record, status, waitMesh, waitTopicPeers } from './support/stars.ts';
+import { waitDirect, publish, received, record, status, waitMesh, waitTopicPeers } from './support/stars.ts';
 
 test('direct connections carry gossip while the relay is down; a new tab joins after it restarts', async ({ relay, stars }) => {
   const tabs = await stars.many(4);
   const topic = 'outage';
   for (const tab of tabs) {
-    await expect.poll(() => directCount(tab), { timeout: 30_000 }).toBe(3);
+    await waitDirect(tab, 3);
     await record(tab, topic);
   }
   await waitTopicPeers(tabs, topic);
@@ -29,7 +29,7 @@ test('direct connections carry gossip while the relay is down; a new tab joins a
 
   const newcomer = await stars.one();
   tabs.push(newcomer);
-  await expect.poll(() => directCount(newcomer), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await waitDirect(newcomer, 2, true);
   await record(newcomer, topic);
   await waitMesh(tabs, topic, 2);
 

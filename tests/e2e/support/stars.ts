@@ -71,6 +71,20 @@ export async function directCount(tab: StarTab): Promise<number> {
   return (await status(tab)).peers.filter((p) => p.direct).length;
 }
 
+/**
+ * How long a tab may take to get its direct WebRTC peers: a dial that fails under load
+ * gives up after 20 s (DIAL_TIMEOUT_MS in web/star/direct-dialer.ts), the other side dials
+ * after its 10 s yield, and a retry follows a backoff; this covers one failed handshake per
+ * pair and the retry, which 30 s did not (a CI run had one tab with 1 of 2 after 30 s).
+ */
+export const DIRECT_WAIT_MS = 75_000;
+
+/** Waits until `tab` has `n` direct WebRTC peers (`atLeast`: n or more). */
+export async function waitDirect(tab: StarTab, n: number, atLeast = false): Promise<void> {
+  const poll = expect.poll(() => directCount(tab), { timeout: DIRECT_WAIT_MS, message: `star ${tab.index} needs ${atLeast ? '≥ ' : ''}${n} direct WebRTC peers` });
+  await (atLeast ? poll.toBeGreaterThanOrEqual(n) : poll.toBe(n));
+}
+
 /** Starts recording every message on `topic` into `window.__received`. */
 export async function record(tab: StarTab, topic: string): Promise<void> {
   await tab.page.evaluate(async (t) => {
