@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/chromium.ts';
 import { startNetwork } from '../tests/e2e/support/network-process.ts';
-import { openStars, type StarTab } from '../tests/e2e/support/stars.ts';
+import { openStars, waitReachable, type StarTab } from '../tests/e2e/support/stars.ts';
 import { addressOf, attempt, call, fund } from '../tests/e2e/support/accounts.ts';
 import { decodeStoredBlackholeList } from '../shared/finality/galaxy-core.ts';
+import { printRoundSteps } from './round-steps.ts';
 import { percentile } from './stats.ts';
 
 export interface FinalityResult {
@@ -64,6 +65,8 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     const tabs = await openStars(browser, network.relay.url, opts.tabs);
+    const reachable = await waitReachable(tabs, 120_000);
+    console.error(`finality: every tab reachable through the relay; after opening the last: ${reachable.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
     const addresses = await Promise.all(tabs.map(addressOf));
     for (const tab of tabs) {
       await tab.page.evaluate(async () => {
@@ -128,7 +131,9 @@ export async function benchFinality(opts: { tabs: number; transfers: number; int
     await printStages(timed);
     await explainTail(timed, galaxyUrl, percentile(latencies, 50));
     if (opts.logsDir) writeTabLogs(opts.logsDir, tabs, sent);
-    const rounds = await roundStats(galaxyUrl, firstHeight, await head());
+    const lastHeight = await head();
+    await printRoundSteps('finality', tabs, await blackholeBlocks(galaxyUrl, firstHeight, lastHeight));
+    const rounds = await roundStats(galaxyUrl, firstHeight, lastHeight);
     return {
       tabs: opts.tabs,
       transfers: sent.length,

@@ -48,6 +48,7 @@ import { openStars, type StarTab } from '../tests/e2e/support/stars.ts';
 import { addressOf, call, fund } from '../tests/e2e/support/accounts.ts';
 import { chainFixture, type ChainFixture } from './chain-fixture.ts';
 import { blackholeBlocks, galaxyHead, roundStats, until } from './finality.ts';
+import { printRoundSteps } from './round-steps.ts';
 import { percentile } from './stats.ts';
 
 export interface ThroughputOptions {
@@ -301,6 +302,7 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<Throughp
     const blocks = h1 > h0 ? await blackholeBlocks(galaxyUrl, h0, h1) : [];
     const spanMs = blocks.length > 1 ? blocks[blocks.length - 1]!.time - blocks[0]!.time : 0;
     const result = summarise(records, opts, { start, h0, h1, spanMs, ceiling });
+    if (blocks.length > 1) await printRoundSteps('throughput', tabs, blocks);
     for (const [text, n] of [...consoles.texts].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.error(`throughput: tab console ×${n} ${text}`);
     const rounds = h1 > h0 ? await roundStats(galaxyUrl, h0 + 1, h1) : { blocks: 0, blocks_with_checkpoint: 0, block_interval_p50_ms: NaN };
     return { ...result, bursts: Math.max(0, bursts.length - 1), ...rounds, console_errors: consoles.errors, console_warnings: consoles.warnings };

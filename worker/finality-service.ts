@@ -45,7 +45,7 @@ import {
 } from '../shared/finality/blackhole.ts';
 import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
 import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
-import { StarFinality, type FinalityOutputs } from '../shared/finality/star-finality.ts';
+import { StarFinality, type FinalityOutputs, type RoundTiming } from '../shared/finality/star-finality.ts';
 import { checkpointTopic, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, roundTopic, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
 import type { ChainHooks, ChainService, CoreOutputs } from './chain-service.ts';
 import type { StarDb } from './star-db.ts';
@@ -197,6 +197,11 @@ export class FinalityService {
 
   status(): FinalityStatus {
     return { cluster: this.core.cluster, round: this.core.round, finalHeight: this.core.height, final: this.balances.finalCount };
+  }
+
+  /** how this Star's last seated rounds went (diagnostics: the finality benchmark reads it) */
+  roundTimes(): RoundTiming[] {
+    return this.core.roundTimes();
   }
 
   stateOf(hash: string): FinalityState {

@@ -23,6 +23,7 @@ import { browserQuota } from './storage-quota.ts';
 import { StorageService } from './storage-service.ts';
 import { IdbStorageStore } from './storage-store.ts';
 import { verifyBench, type VerifyBenchResult } from './verify-bench.ts';
+import type { RoundTiming } from '../shared/finality/star-finality.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: StarError['code']; message: string };
 
@@ -167,6 +168,11 @@ export class StarCore {
 
   finalityStatus(): FinalityStatus {
     return this.finality?.status() ?? { cluster: 0, round: 0, finalHeight: 0, final: 0 };
+  }
+
+  /** this Star's last seated rounds, step by step (debug) */
+  roundTimes(): RoundTiming[] {
+    return this.finality?.roundTimes() ?? [];
   }
 
   syncRequest(): Uint8Array {

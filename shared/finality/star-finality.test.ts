@@ -190,6 +190,13 @@ describe('StarFinality', () => {
     const proof = observer.proofOf(toHex(candidate(p).hash))!;
     assert.ok(verifyFinalityProof(proof, h.net.galaxies, finalityProofVerifyItems(proof, h.net.galaxies).map(nobleVerify)));
     assert.equal(observer.round, 3);
+    // each seat kept when it passed each step of round 2, in order; the observer kept nothing
+    h.stars.slice(0, 4).forEach((star, i) => {
+      const t = star.roundTimes().find((r) => r.round === 2)!;
+      assert.ok(t.opened! <= t.proposed! && t.proposed! <= t.decided! && t.decided! <= t.certified!, JSON.stringify(t));
+      assert.equal(toHex(seats[t.seat]!), toHex(h.keys[i]!.pk));
+    });
+    assert.deepEqual(observer.roundTimes(), []);
   });
 
   it('drops both twins of a double spend from the checkpoint', () => {

@@ -58,6 +58,24 @@ export const STATUS_KEEP_HEIGHTS = 1024;
 export const FETCH_EVERY_MS = 2_000;
 /** early envelopes are kept for at most this many rounds ahead */
 export const EARLY_ROUNDS = 4;
+/** seated rounds whose timing is kept (roundTimes) */
+export const TIMED_ROUNDS = 64;
+
+/**
+ * When this Star's seat passed each step of one round (ms, the caller's clock), so a slow
+ * round can be split into the step that made it slow: the block that opened it arrived,
+ * this seat proposed, the ACS decided, the certificate gathered 2f+1 shares.
+ */
+export interface RoundTiming {
+  round: number;
+  seat: number;
+  opened?: number;
+  proposed?: number;
+  /** half-blocks this seat proposed */
+  blocks?: number;
+  decided?: number;
+  certified?: number;
+}
 
 export interface StarFinalityOptions {
   self: Uint8Array;
@@ -130,6 +148,8 @@ interface RoundState {
   union?: { blocks: CandidateBlock[]; perContribution: number[][] };
   checkpoint?: { value: Checkpoint; hash: Uint8Array; blocks: CandidateBlock[]; signed: boolean };
   certified: boolean;
+  /** kept in the timeline when this Star holds a seat */
+  timing?: RoundTiming;
 }
 
 function outputs(): FinalityOutputs {
@@ -155,6 +175,8 @@ export class StarFinality {
   readonly #earlySigs = new Set<string>();
   #lastFetchAt: number | undefined;
   #farAhead = false;
+  /** the last TIMED_ROUNDS seated rounds, oldest first */
+  readonly #timeline: RoundTiming[] = [];
 
   constructor(opts: StarFinalityOptions) {
     this.#opts = opts;
@@ -216,6 +238,11 @@ export class StarFinality {
   /** the checkpoint this Star built for the round in progress, once the ACS decided (debugging, tests) */
   checkpoint(round: number): Checkpoint | undefined {
     return round === this.round ? this.#cur.checkpoint?.value : undefined;
+  }
+
+  /** How the last seated rounds went (oldest first; the one in progress last): diagnostics. */
+  roundTimes(): RoundTiming[] {
+    return this.#timeline.map((t) => ({ ...t }));
   }
 
   statusOf(hashHex: string): 'open' | 'checkpointed' | 'final' | 'rejected' {
@@ -376,7 +403,13 @@ export class StarFinality {
     const seats = seatsAfter(this.#head, this.#headHash, this.#seatCount, cluster);
     const me = seats.findIndex((s) => bytesEqual(s, this.#opts.self));
     const agreement = me >= 0 ? new AgreementRound({ seats: seats.length, me, seed: this.#head.header.seed }) : undefined;
-    return { round, cluster, seats, otherSeats: new Map(), me, agreement, learnedAt: now, certified: false };
+    const rs: RoundState = { round, cluster, seats, otherSeats: new Map(), me, agreement, learnedAt: now, certified: false };
+    if (me >= 0) {
+      rs.timing = { round, seat: me, ...(now !== undefined ? { opened: now } : {}) };
+      this.#timeline.push(rs.timing);
+      if (this.#timeline.length > TIMED_ROUNDS) this.#timeline.shift();
+    }
+    return rs;
   }
 
   /** Structure of a block that would extend our head (signatures apart). */
@@ -514,6 +547,10 @@ export class StarFinality {
   #propose(rs: RoundState, blocks: readonly CandidateBlock[], out: FinalityOutputs, now: number): void {
     if (rs.agreement === undefined || rs.agreement.proposed || rs !== this.#cur) return;
     const value = encodeProposal(blocks.map((c) => c.bytes));
+    if (rs.timing) {
+      rs.timing.proposed = now;
+      rs.timing.blocks = blocks.length;
+    }
     this.#absorb(rs, rs.agreement.propose(value), out, now);
   }
 
@@ -521,12 +558,14 @@ export class StarFinality {
     out.send.push(...envelopesOf('round', rs.round, rs.cluster, this.#opts.self, step.messages));
     out.faults.push(...step.faults);
     if (step.decided !== undefined && rs.union === undefined) {
+      if (rs.timing) rs.timing.decided = now;
       rs.union = unionOf(step.decided);
       if (rs.union.blocks.length > 0) out.verifyUnion = { round: rs.round, blocks: rs.union.blocks };
       else this.#buildCheckpoint(rs, [], out);
     }
     if (step.certified !== undefined && !rs.certified && rs.checkpoint !== undefined && bytesEqual(step.certified.hash, rs.checkpoint.hash)) {
       rs.certified = true;
+      if (rs.timing) rs.timing.certified = now;
       const cp = rs.checkpoint;
       out.certs.push({ checkpoint: cp.value, blocks: cp.blocks.map((b) => b.bytes), sigs: step.certified.sigs });
       this.#markCheckpointed(cp.value.entries, out);

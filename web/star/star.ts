@@ -23,6 +23,7 @@ import { createStarNode, type StarNode } from './libp2p-node.ts';
 import { RelayLink } from './relay-link.ts';
 import { checkAddress, checkData, checkOwner, checkOwnKey, checkPrefix, checkPutOptions, checkReadKey } from './storage-args.ts';
 import { StorageLink } from './storage-link.ts';
+import type { RoundTiming } from '../../shared/finality/star-finality.ts';
 
 export interface StarDebug {
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
@@ -35,6 +36,8 @@ export interface StarDebug {
   fork(to: string, amount: number, toB?: string): Promise<{ ids: string[] }>;
   /** this Star's view of the Blackhole chain; `final`: half-blocks it knows final */
   finality(): Promise<{ round: number; finalHeight: number; final: number }>;
+  /** when this Star's seat passed each step of its last seated rounds */
+  roundTimes(): Promise<RoundTiming[]>;
   isBlocked(address: string): Promise<boolean>;
   /** half-blocks this Star holds, all chains */
   chainSize(): Promise<number>;
@@ -121,6 +124,7 @@ export class Star {
         topics: () => node.services.pubsub.getTopics(),
         fork: async (to, amount, toB) => unwrap(await this.core.forkForTest(to, amount, Date.now(), toB)),
         finality: () => this.core.finalityStatus(),
+        roundTimes: () => this.core.roundTimes(),
         isBlocked: async (address) => unwrap(await this.core.isBlocked(address)),
         chainSize: () => this.core.chainSize(),
         verifyBench: async (genesis, blocks, batch) => unwrap(await this.core.verifyBench(genesis, blocks, batch)),

@@ -63,6 +63,22 @@ export async function openStars(browser: Browser, relayUrl: string, n: number): 
   return tabs;
 }
 
+/**
+ * Waits until every tab is reachable (its relay holds a reservation for it, so other Stars
+ * can open streams to it and its presence names a circuit address); returns, per tab, how
+ * long that took from the call. A benchmark starts timing only once this holds, so a tab
+ * that is still joining is not measured as a slow receiver.
+ */
+export async function waitReachable(tabs: readonly StarTab[], timeoutMs: number): Promise<number[]> {
+  const start = Date.now();
+  return Promise.all(
+    tabs.map(async (tab) => {
+      await expect.poll(async () => (await status(tab)).relayInfo.reachable, { timeout: timeoutMs, intervals: [250], message: `star ${tab.index} should become reachable through the relay` }).toBe(true);
+      return Date.now() - start;
+    }),
+  );
+}
+
 export function status(tab: StarTab): Promise<StarStatus> {
   return tab.page.evaluate(async () => (await window.starweave.connect()).status());
 }
