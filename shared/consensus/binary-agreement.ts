@@ -1,42 +1,42 @@
 /**
- * Binary Byzantine agreement (Mostéfaoui–Moumen–Raynal, as used by HoneyBadgerBFT and
- * structured like hbbft's binary_agreement): every node inputs a bit, all honest nodes
- * decide the same bit, and if all honest nodes input b they decide b.
+ * Binary Byzantine agreement (Mostéfaoui–Moumen–Raynal, PODC 2014, as used by
+ * HoneyBadgerBFT and structured like hbbft's binary_agreement): every node inputs a bit,
+ * all honest nodes decide the same bit, and if all honest nodes input b they decide b.
  *
  * Per epoch r, with estimate est:
  * 1. BVAL: broadcast BVAL(est). On f+1 BVAL(b) relay BVAL(b) (one honest node vouches for
  *    b); on 2f+1 BVAL(b) add b to bin_values (every honest node will too).
  * 2. AUX: broadcast AUX(w) for the first w entering bin_values.
- * 3. CONF: on n−f AUX whose values lie in bin_values, broadcast CONF(bin_values). This
- *    extra round (MMR 2015, hbbft) fixes each node's candidates before the coin matters,
- *    closing a scheduling attack on the original algorithm for coins that stay secret
- *    until then (see coin.ts for why ours does not).
- * 4. On n−f CONFs that are subsets of bin_values, vals := their union; s := coin(r).
+ * 3. On n−f AUX whose values lie in bin_values, vals := their values; s := coin(r).
  *    vals = {b}: if b = s decide b, else est := b. vals = {0,1}: est := s.
  *
- * Safety: two honest nodes cannot end an epoch with vals {b} and {¬b} (their n−f sets
- * intersect in an honest node, which sends one CONF), so once an honest node decides b,
- * every honest node carries est = b and ¬b can never again gather f+1 BVALs.
+ * No CONF step. MMR 2015 and hbbft add one between 2 and 3 (each node broadcasts its
+ * bin_values and waits for n−f of those): it closes a liveness attack in which an adversary
+ * that learns the coin as it is revealed lets values into bin_values late. It changes nothing
+ * for safety, and our coin (coin.ts) is known from the round seed before the round starts,
+ * so that adversary can stall an epoch with or without CONF. Leaving it out saves one
+ * message delay per epoch: the happy path decides in two hops after BVAL instead of three,
+ * and every round's ACS waits on the slowest of its agreements. Put it back with a
+ * threshold coin (coin.ts says how).
+ *
+ * Safety: two honest nodes cannot end an epoch with vals {b} and {¬b} (their n−f AUX sets
+ * intersect in an honest node, which sends one AUX), so once an honest node decides b,
+ * every honest node carries est = b (vals {b}, or {0,1} and the coin, which was b) and ¬b
+ * can never again gather f+1 BVALs.
  *
  * Termination (as hbbft): a node that decides broadcasts TERM(b) and stops. TERM(b) counts
- * as that node's BVAL(b), AUX(b) and CONF({b}) in every later epoch, so nodes still
- * running are not starved by those that left; f+1 TERM(b) include an honest decider, so
- * receiving them is itself grounds to decide b.
+ * as that node's BVAL(b) and AUX(b) in every later epoch, so nodes still running are not
+ * starved by those that left; f+1 TERM(b) include an honest decider, so receiving them is
+ * itself grounds to decide b.
  */
 import type { Coin } from './coin.ts';
 import { emptyStep, isNode, type NodeId, type Params, type Step } from './types.ts';
 
-export type BaMessage =
-  | { t: 'bval'; epoch: number; value: boolean }
-  | { t: 'aux'; epoch: number; value: boolean }
-  | { t: 'conf'; epoch: number; values: ValueSet }
-  | { t: 'term'; value: boolean };
+export type BaMessage = { t: 'bval'; epoch: number; value: boolean } | { t: 'aux'; epoch: number; value: boolean } | { t: 'term'; value: boolean };
 
 export type BaStep = Step<BaMessage, boolean>;
 
-/** A non-empty set of bits as a mask: 1 = {false}, 2 = {true}, 3 = {false, true}. */
-export type ValueSet = 1 | 2 | 3;
-
+/** Sets of bits are masks: 1 = {false}, 2 = {true}, 3 = {false, true}. */
 const bit = (b: boolean): 1 | 2 => (b ? 2 : 1);
 
 /** Messages of the current epoch; reset when the epoch advances. */
@@ -46,8 +46,6 @@ class EpochState {
   binValues = 0;
   readonly auxFrom = new Map<NodeId, boolean>();
   auxSent = false;
-  readonly confFrom = new Map<NodeId, ValueSet>();
-  confSent = false;
 }
 
 export class BinaryAgreement {
@@ -148,12 +146,6 @@ export class BinaryAgreement {
         else if (previous !== message.value) step.faults.push({ node: from, reason: 'ba: two different AUXs in one epoch' });
         return;
       }
-      case 'conf': {
-        const previous = s.confFrom.get(from);
-        if (previous === undefined) s.confFrom.set(from, message.values);
-        else if (previous !== message.values) step.faults.push({ node: from, reason: 'ba: two different CONFs in one epoch' });
-        return;
-      }
     }
   }
 
@@ -179,15 +171,8 @@ export class BinaryAgreement {
           changed = true;
         }
       }
-      if (!s.confSent && s.binValues !== 0 && this.#auxCount() >= n - f) {
-        s.confSent = true;
-        const values = s.binValues as ValueSet;
-        s.confFrom.set(this.me, values);
-        step.messages.push({ to: 'all', message: { t: 'conf', epoch: this.#epoch, values } });
-        changed = true;
-      }
-      if (s.confSent) {
-        const [count, vals] = this.#confCount();
+      if (s.binValues !== 0) {
+        const [count, vals] = this.#auxCount();
         if (count >= n - f) {
           this.#endEpoch(step, vals);
           changed = true;
@@ -247,28 +232,16 @@ export class BinaryAgreement {
     return count;
   }
 
-  /** Distinct senders whose AUX (or TERM) value is in bin_values; each node counted once. */
-  #auxCount(): number {
-    const s = this.#state;
-    let count = 0;
-    for (let node = 0; node < this.params.n; node++) {
-      const v = this.#term.get(node) ?? s.auxFrom.get(node);
-      if (v !== undefined && (s.binValues & bit(v)) !== 0) count++;
-    }
-    return count;
-  }
-
-  /** Distinct senders whose CONF (or TERM as {b}) is a subset of bin_values, and their union. */
-  #confCount(): [number, number] {
+  /** Distinct senders whose AUX (or TERM) value is in bin_values, each counted once, and the set of those values. */
+  #auxCount(): [number, number] {
     const s = this.#state;
     let count = 0;
     let union = 0;
     for (let node = 0; node < this.params.n; node++) {
-      const t = this.#term.get(node);
-      const v = t !== undefined ? bit(t) : s.confFrom.get(node);
-      if (v !== undefined && (v & ~s.binValues) === 0) {
+      const v = this.#term.get(node) ?? s.auxFrom.get(node);
+      if (v !== undefined && (s.binValues & bit(v)) !== 0) {
         count++;
-        union |= v;
+        union |= bit(v);
       }
     }
     return [count, union];
@@ -282,8 +255,6 @@ function wellFormed(m: BaMessage): boolean {
     case 'bval':
     case 'aux':
       return epochOk(m.epoch) && typeof m.value === 'boolean';
-    case 'conf':
-      return epochOk(m.epoch) && (m.values === 1 || m.values === 2 || m.values === 3);
     case 'term':
       return typeof m.value === 'boolean';
     default:

@@ -19,14 +19,12 @@ export function corruptRbc(message: RbcMessage, to: NodeId, rng: Rng): RbcMessag
   }
 }
 
-/** The opposite bit in BVAL/AUX/TERM, the complementary candidate set in CONF. */
+/** The opposite bit in BVAL/AUX/TERM. */
 export function corruptBa(message: BaMessage): BaMessage {
   switch (message.t) {
     case 'bval':
     case 'aux':
       return { ...message, value: !message.value };
-    case 'conf':
-      return { ...message, values: message.values === 2 ? 1 : 2 };
     case 'term':
       return { t: 'term', value: !message.value };
   }

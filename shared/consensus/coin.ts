@@ -18,7 +18,7 @@
  *
  * What it does not give: unpredictability. An adversary that controls message scheduling
  * and knows the seed in advance knows every epoch's coin before the epoch starts, so it
- * can order BVAL/AUX/CONF deliveries to keep honest nodes' estimates split (some end the
+ * can order BVAL/AUX deliveries to keep honest nodes' estimates split (some end the
  * epoch with {0,1} and adopt the coin, others with the opposite single value) and delay
  * termination indefinitely. That is the liveness attack that HoneyBadgerBFT's threshold
  * signature coin prevents: there the coin is revealed only after f+1 shares, i.e. after
@@ -28,7 +28,8 @@
  * We accept this risk for now: such an adversary can at worst stall a round's agreement,
  * never fork it.
  * The fix is a threshold coin (e.g. BLS threshold signatures on the epoch nonce) behind
- * the same `Coin` type, which the binary agreement already takes as a parameter.
+ * the same `Coin` type, which the binary agreement already takes as a parameter, together
+ * with the CONF step binary-agreement.ts leaves out while the coin is known in advance.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 

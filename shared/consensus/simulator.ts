@@ -12,7 +12,7 @@
  * Byzantine behaviours (a node with any behaviour other than 'honest' counts as faulty):
  * - 'silent': runs nothing and sends nothing (a crashed or withholding node);
  * - 'equivocate': runs the honest core but corrupts what it sends to a seeded half of the
- *   other nodes (different VALs, conflicting ECHO/READY/BVAL/AUX/CONF/TERM);
+ *   other nodes (different VALs, conflicting ECHO/READY/BVAL/AUX/TERM);
  * - 'delay': runs the honest core but its messages take 10× longer (a sleeping tab).
  *
  * The generic engine (`simulate`) drives any protocol exposing start/handle, so the same

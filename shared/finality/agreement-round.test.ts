@@ -129,7 +129,8 @@ describe('AgreementRound', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const r = run(4, behaviours, seed);
       assertAgreement(r, 4, behaviours, `seed ${seed}`);
-      assert.equal(r.decided[0]!.length, 4, 'nothing is lost when no one is faulty and every message arrives');
+      // ACS promises n − f contributions (assertAgreement), not n: under a random delivery
+      // order the last proposal can lose its agreement before its broadcast completes
     }
   });
 

@@ -13,7 +13,7 @@
 import { encodeCanonical, type CborValue } from '../codec/cbor.ts';
 import { HASH_BYTES, SIGNATURE_BYTES, type Decoded } from '../chain/half-block.ts';
 import { PUBLIC_KEY_BYTES } from '../chain/address.ts';
-import type { BaMessage, ValueSet } from '../consensus/binary-agreement.ts';
+import type { BaMessage } from '../consensus/binary-agreement.ts';
 import type { RbcMessage } from '../consensus/reliable-broadcast.ts';
 import type { AcsMessage } from '../consensus/subset.ts';
 import { MAX_CLUSTERS } from './checkpoint.ts';
@@ -94,8 +94,6 @@ function baToCbor(m: BaMessage): CborValue {
     case 'bval':
     case 'aux':
       return { t: m.t, epoch: m.epoch, value: m.value };
-    case 'conf':
-      return { t: m.t, epoch: m.epoch, values: m.values };
     case 'term':
       return { t: m.t, value: m.value };
   }
@@ -156,10 +154,6 @@ function parseRbc(value: unknown, what: string): RbcMessage {
   return { t, value: byteString(r.value, 0, MAX_ENVELOPE_BYTES, `${what}.value`) };
 }
 
-function parseValueSet(value: unknown, what: string): ValueSet {
-  return int(value, 1, 3, what) as ValueSet;
-}
-
 function parseBa(value: unknown, what: string): BaMessage {
   const t = tag((value as { t?: unknown } | null)?.t, what);
   switch (t) {
@@ -167,10 +161,6 @@ function parseBa(value: unknown, what: string): BaMessage {
     case 'aux': {
       const r = record(value, ['epoch', 't', 'value'], what);
       return { t, epoch: int(r.epoch, 0, MAX_BA_EPOCH, `${what}.epoch`), value: bool(r.value, `${what}.value`) };
-    }
-    case 'conf': {
-      const r = record(value, ['epoch', 't', 'values'], what);
-      return { t, epoch: int(r.epoch, 0, MAX_BA_EPOCH, `${what}.epoch`), values: parseValueSet(r.values, `${what}.values`) };
     }
     case 'term': {
       const r = record(value, ['t', 'value'], what);
