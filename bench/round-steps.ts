@@ -13,7 +13,9 @@ import { percentile } from './stats.ts';
 export async function printRoundSteps(label: string, tabs: readonly StarTab[], blocks: readonly BlackholeBlockInfo[]): Promise<void> {
   const timings = (await Promise.all(tabs.map((t) => t.page.evaluate(async () => (await window.starweave.connect()).debug!.roundTimes())))).flat();
   const timeOf = new Map(blocks.map((b) => [b.height, b.time]));
-  const steps: Record<string, number[]> = { 'seats have the block': [], proposed: [], 'ACS decided': [], certified: [], 'next block': [] };
+  const steps: Record<string, number[]> = { 'seats have the block': [], proposed: [], 'n−f delivered': [], 'n−f agreed 1': [], 'ACS decided': [], certified: [], 'next block': [] };
+  /** per round, last seat − first seat: a slow seat holds the whole ACS back */
+  const spread: Record<string, number[]> = { 'have the block': [], proposed: [], 'ACS decided': [] };
   const proposedBlocks: number[] = [];
   for (const b of blocks) {
     const round = b.height + 1;
@@ -27,14 +29,25 @@ export async function printRoundSteps(label: string, tabs: readonly StarTab[], b
     const add = (step: string, v: number | undefined) => v !== undefined && steps[step]!.push(v);
     add('seats have the block', median((t) => t.opened));
     add('proposed', median((t) => t.proposed));
+    add('n−f delivered', median((t) => t.delivered));
+    add('n−f agreed 1', median((t) => t.ones));
     add('ACS decided', median((t) => t.decided));
     add('certified', median((t) => t.certified));
     add('next block', next - b.time);
+    const gap = (pick: (t: RoundTiming) => number | undefined): number | undefined => {
+      const v = seats.flatMap((t) => (pick(t) === undefined ? [] : [pick(t)!]));
+      return v.length < 2 ? undefined : Math.max(...v) - Math.min(...v);
+    };
+    for (const [k, pick] of [['have the block', (t: RoundTiming) => t.opened], ['proposed', (t: RoundTiming) => t.proposed], ['ACS decided', (t: RoundTiming) => t.decided]] as const) {
+      const g = gap(pick);
+      if (g !== undefined) spread[k]!.push(g);
+    }
     proposedBlocks.push(...seats.flatMap((t) => (t.blocks === undefined ? [] : [t.blocks])));
   }
   const row = ([step, ms]: [string, number[]]) => `${step} ${Math.round(percentile(ms, 50))}/${Math.round(percentile(ms, 90))}`;
   console.error(
     `${label}: round steps, ms after the block that opened the round (p50/p90 over ${steps['next block']!.length} rounds of the seats' median): ` +
-      `${Object.entries(steps).map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}`,
+      `${Object.entries(steps).map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}; ` +
+      `last seat − first seat: ${Object.entries(spread).map(row).join('; ')}`,
   );
 }

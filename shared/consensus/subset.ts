@@ -52,6 +52,15 @@ export class CommonSubset {
     return this.#output;
   }
 
+  /** How far this node is (diagnostics): proposals delivered, agreements decided 1, agreements decided. */
+  progress(): { delivered: number; ones: number; decided: number } {
+    return {
+      delivered: this.#rbc.filter((r) => r.delivered !== undefined).length,
+      ones: this.#ba.filter((ba) => ba.decision === true).length,
+      decided: this.#ba.filter((ba) => ba.decision !== undefined).length,
+    };
+  }
+
   /** Broadcast our own proposal (once). */
   propose(value: Uint8Array): AcsStep {
     const step: AcsStep = emptyStep();

@@ -59,6 +59,11 @@ export class AgreementRound {
     this.#acs = new CommonSubset(this.params, opts.me, (instance) => seededCoin(seed, instance));
   }
 
+  /** the ACS's progress (CommonSubset.progress) */
+  progress(): { delivered: number; ones: number; decided: number } {
+    return this.#acs.progress();
+  }
+
   get proposed(): boolean {
     return this.#proposed;
   }

@@ -73,6 +73,10 @@ export interface RoundTiming {
   proposed?: number;
   /** half-blocks this seat proposed */
   blocks?: number;
+  /** n − f proposals delivered (reliable broadcast) */
+  delivered?: number;
+  /** n − f agreements decided 1: the rest now get input 0 */
+  ones?: number;
   decided?: number;
   certified?: number;
 }
@@ -556,6 +560,12 @@ export class StarFinality {
 
   #absorb(rs: RoundState, step: RoundStep, out: FinalityOutputs, now: number): void {
     out.send.push(...envelopesOf('round', rs.round, rs.cluster, this.#opts.self, step.messages));
+    if (rs.timing && rs.agreement && rs.timing.ones === undefined) {
+      const p = rs.agreement.progress();
+      const quorum = rs.agreement.params.n - rs.agreement.params.f;
+      if (p.delivered >= quorum) rs.timing.delivered ??= now;
+      if (p.ones >= quorum) rs.timing.ones = now;
+    }
     out.faults.push(...step.faults);
     if (step.decided !== undefined && rs.union === undefined) {
       if (rs.timing) rs.timing.decided = now;
