@@ -709,6 +709,6 @@ const OUTBOX_BYTES = 256 * 1024;
 
 /** Rough payload size of a round message: its proposal value if it carries one. */
 function itemBytes(m: RoundMessage): number {
-  if (m.t === 'acs' && m.m.kind === 'rbc' && m.m.message.t !== 'ready') return m.m.message.value.length + 16;
+  if (m.t === 'acs' && m.m.kind === 'rbc' && 'value' in m.m.message) return m.m.message.value.length + 16;
   return 64;
 }

@@ -8,14 +8,16 @@ import type { RbcMessage } from './reliable-broadcast.ts';
 import type { AcsMessage } from './subset.ts';
 import type { NodeId } from './types.ts';
 
-/** A different value in VAL/ECHO (one per victim), a random digest in READY. */
+/** A different value in VAL/VALUE (one per victim), a random digest in ECHO/READY/WANT. */
 export function corruptRbc(message: RbcMessage, to: NodeId, rng: Rng): RbcMessage {
   switch (message.t) {
     case 'val':
-    case 'echo':
+    case 'value':
       return { t: message.t, value: new TextEncoder().encode(`forged for ${to}`) };
+    case 'echo':
     case 'ready':
-      return { t: 'ready', digest: Uint8Array.from({ length: 32 }, () => rng.int(0, 255)) };
+    case 'want':
+      return { t: message.t, digest: Uint8Array.from({ length: 32 }, () => rng.int(0, 255)) };
   }
 }
 

@@ -57,6 +57,7 @@ describe('reliable broadcast (Bracha)', () => {
 
     it(`n=${n}, equivocating proposer: honest nodes deliver one common value or nothing`, () => {
       let delivered = 0;
+      let asked = 0;
       for (let seed = 1; seed <= 100; seed++) {
         const proposer = 0;
         const behaviours: Behaviour[] = new Array(n).fill('honest');
@@ -68,22 +69,32 @@ describe('reliable broadcast (Bracha)', () => {
         const count = r.honest.filter((i) => r.outputs[i] !== undefined).length;
         assert.ok(count === 0 || count === r.honest.length, `seed ${seed}: ${count} of ${r.honest.length} delivered`);
         if (count > 0) delivered++;
+        asked += r.sentByKind['rbc.want'] ?? 0;
       }
       assert.ok(delivered > 0, 'some runs deliver: the victims can still be outvoted');
+      assert.ok(asked > 0, 'some victims hold another value than the one delivered and get it through WANT');
     });
   }
 
   it('records faults: a VAL from a non-proposer, two different ECHOs, a malformed READY', () => {
     const rbc = new ReliableBroadcast(paramsFor(4), 1, 0);
     assert.match(rbc.handle(2, { t: 'val', value: enc('a') }).faults[0]!.reason, /not the proposer/);
-    assert.equal(rbc.handle(2, { t: 'echo', value: enc('a') }).faults.length, 0);
-    assert.equal(rbc.handle(2, { t: 'echo', value: enc('a') }).faults.length, 0, 'a repeat is not a fault');
-    assert.match(rbc.handle(2, { t: 'echo', value: enc('b') }).faults[0]!.reason, /two different ECHOs/);
+    assert.equal(rbc.handle(2, { t: 'echo', digest: rbcDigest(enc('a')) }).faults.length, 0);
+    assert.equal(rbc.handle(2, { t: 'echo', digest: rbcDigest(enc('a')) }).faults.length, 0, 'a repeat is not a fault');
+    assert.match(rbc.handle(2, { t: 'echo', digest: rbcDigest(enc('b')) }).faults[0]!.reason, /two different ECHOs/);
     assert.match(rbc.handle(3, { t: 'ready', digest: new Uint8Array(3) }).faults[0]!.reason, /32-byte/);
+    assert.match(rbc.handle(3, { t: 'echo', value: enc('a') } as never).faults[0]!.reason, /32-byte/);
     assert.throws(() => rbc.propose(enc('x')), /not the proposer/);
   });
 
-  it('delivers exactly once, and only after 2f+1 READYs with the value known', () => {
+  it('an ECHO is the digest, not the value: the value travels once, in VAL', () => {
+    const rbc = new ReliableBroadcast(paramsFor(4), 1, 0);
+    const value = enc('a proposal of many half-blocks');
+    const step = rbc.handle(0, { t: 'val', value });
+    assert.deepEqual(step.messages, [{ to: 'all', message: { t: 'echo', digest: rbcDigest(value) } }]);
+  });
+
+  it('delivers exactly once, after 2f+1 READYs with the value known; without it, asks with WANT and takes only the matching VALUE', () => {
     const params = paramsFor(4);
     const rbc = new ReliableBroadcast(params, 3, 0);
     const value = enc('v');
@@ -92,12 +103,24 @@ describe('reliable broadcast (Bracha)', () => {
     const s1 = rbc.handle(0, { t: 'ready', digest });
     assert.equal(s1.messages.length, 0);
     const s2 = rbc.handle(1, { t: 'ready', digest });
-    assert.deepEqual(s2.messages.map((m) => m.message.t), ['ready']);
-    assert.equal(s2.output, undefined, '3 READYs (with our own) but no value yet');
-    const s3 = rbc.handle(2, { t: 'echo', value });
+    assert.deepEqual(s2.messages.map((m) => m.message.t), ['ready', 'want'], '3 READYs with our own, no value: ask for it');
+    assert.equal(s2.output, undefined);
+    assert.deepEqual(s2.messages[1]!.message, { t: 'want', digest });
+    assert.equal(rbc.handle(2, { t: 'value', value: enc('something else') }).output, undefined, 'a VALUE with another digest is not taken');
+    const s3 = rbc.handle(2, { t: 'value', value });
     assert.deepEqual(s3.output, value);
     const s4 = rbc.handle(2, { t: 'ready', digest });
     assert.equal(s4.output, undefined, 'never delivers twice');
+  });
+
+  it('answers a WANT with the value it holds, once per node, and not for a value it lacks', () => {
+    const rbc = new ReliableBroadcast(paramsFor(4), 1, 0);
+    const value = enc('v');
+    assert.equal(rbc.handle(2, { t: 'want', digest: rbcDigest(value) }).messages.length, 0, 'nothing to answer with yet');
+    rbc.handle(0, { t: 'val', value });
+    assert.deepEqual(rbc.handle(2, { t: 'want', digest: rbcDigest(value) }).messages, [{ to: 2, message: { t: 'value', value } }]);
+    assert.equal(rbc.handle(2, { t: 'want', digest: rbcDigest(value) }).messages.length, 0, 'once per node');
+    assert.equal(rbc.handle(3, { t: 'want', digest: rbcDigest(enc('other')) }).messages.length, 0);
   });
 });
 

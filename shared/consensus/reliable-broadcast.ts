@@ -1,5 +1,6 @@
 /**
- * Bracha reliable broadcast of one proposer's value (one instance per proposer per round).
+ * Bracha reliable broadcast of one proposer's value (one instance per proposer per round),
+ * with ECHOs that carry the value's digest, not the value.
  *
  * Guarantees with at most f Byzantine nodes among n ≥ 3f + 1:
  * - validity: if the proposer is honest, every honest node delivers its value;
@@ -8,15 +9,23 @@
  * - integrity: a node delivers at most once.
  *
  * Message flow: the proposer sends VAL(v) to every node; on the proposer's VAL each node
- * sends ECHO(v) once; on n−f ECHOs with one digest a node sends READY(digest); on f+1
+ * sends ECHO(digest) once; on n−f ECHOs with one digest a node sends READY(digest); on f+1
  * READYs it also sends READY (amplification: at least one honest node saw n−f echoes, so
  * joining cannot create a second value); on 2f+1 READYs, with the value known, it delivers.
  *
- * ECHO carries the whole value (plain Bracha) so a node that never got the proposer's VAL
- * — because the proposer equivocated or withheld it from us — still learns the value from
- * the f+1 honest echoers behind any quorum. The cost is n² copies of the value per
- * instance; HoneyBadgerBFT instead echoes Reed–Solomon shards with Merkle proofs
- * (O(n·|v|) per node), which is a later optimisation that keeps these same thresholds.
+ * Why digests: plain Bracha echoes the whole value, n² copies of it per instance. A seat's
+ * proposal under load is tens of kB, and the round's ECHOs were most of the bytes the tabs
+ * sent. With digests the value travels once per node, in VAL.
+ *
+ * What the value in ECHO was for: a node that never got the proposer's VAL with the digest
+ * that wins (the proposer equivocated, or withheld it from this node) still learns the value.
+ * Here such a node, once 2f+1 READYs name a digest it has no value for, broadcasts WANT(digest),
+ * and every node holding that value answers VALUE(v); the node takes a VALUE only if it hashes
+ * to the digest it wants. Those 2f+1 READYs trace back to n−f ECHOs seen by an honest node, so
+ * at least f+1 honest nodes echoed it, and an honest node echoes only a value it holds: the
+ * answer comes. This costs two extra message delays, only when the proposer misbehaved.
+ * HoneyBadgerBFT instead echoes Reed–Solomon shards with Merkle proofs, which would also
+ * spread the proposer's own upload; that is a later optimisation with the same thresholds.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -24,8 +33,12 @@ import { emptyStep, isNode, type NodeId, type Params, type Step } from './types.
 
 export type RbcMessage =
   | { t: 'val'; value: Uint8Array }
-  | { t: 'echo'; value: Uint8Array }
-  | { t: 'ready'; digest: Uint8Array };
+  | { t: 'echo'; digest: Uint8Array }
+  | { t: 'ready'; digest: Uint8Array }
+  /** 2f+1 READYs name this digest and we have no value for it: whoever holds it, send it */
+  | { t: 'want'; digest: Uint8Array }
+  /** the value asked for by a WANT */
+  | { t: 'value'; value: Uint8Array };
 
 export type RbcStep = Step<RbcMessage, Uint8Array>;
 
@@ -43,10 +56,14 @@ export class ReliableBroadcast {
   readonly #readyFrom = new Map<NodeId, string>();
   readonly #echoCount = new Map<string, number>();
   readonly #readyCount = new Map<string, number>();
-  /** Values seen in VAL/ECHO, by digest (at most n + 1 entries: one per counted sender). */
+  /** Values by digest: the proposer's VAL, and a VALUE that answered our WANT (at most two). */
   readonly #values = new Map<string, Uint8Array>();
   #echoSent = false;
   #readySent = false;
+  /** the digest we sent WANT for */
+  #wanted: string | undefined;
+  /** nodes whose WANT we answered (each once) */
+  readonly #answered = new Set<NodeId>();
   #delivered: Uint8Array | undefined;
 
   constructor(params: Params, me: NodeId, proposer: NodeId) {
@@ -89,9 +106,13 @@ export class ReliableBroadcast {
       case 'val':
         return this.#onVal(step, from, message.value);
       case 'echo':
-        return this.#onEcho(step, from, message.value);
+        return this.#onEcho(step, from, message.digest);
       case 'ready':
         return this.#onReady(step, from, message.digest);
+      case 'want':
+        return this.#onWant(step, from, message.digest);
+      case 'value':
+        return this.#onValue(step, from, message.value);
       default:
         step.faults.push({ node: from, reason: 'rbc: malformed message' });
     }
@@ -115,28 +136,42 @@ export class ReliableBroadcast {
     this.#values.set(digest, value);
     if (!this.#echoSent) {
       this.#echoSent = true;
-      this.#send(step, 'all', { t: 'echo', value });
+      this.#send(step, 'all', { t: 'echo', digest: hexToDigest(digest) });
     }
+    this.#tryDeliver(step);
   }
 
-  #onEcho(step: RbcStep, from: NodeId, value: unknown): void {
+  #onEcho(step: RbcStep, from: NodeId, digest: unknown): void {
+    const hex = this.#digestOf(step, from, digest, 'ECHO');
+    if (hex === undefined || !this.#countOnce(step, from, hex, this.#echoFrom, this.#echoCount, 'ECHO')) return;
+    if ((this.#echoCount.get(hex) ?? 0) >= this.params.n - this.params.f) this.#sendReady(step, hex);
+    this.#tryDeliver(step);
+  }
+
+  /** Answers once per node, and only with a value we hold. */
+  #onWant(step: RbcStep, from: NodeId, digest: unknown): void {
+    const hex = this.#digestOf(step, from, digest, 'WANT');
+    if (hex === undefined || from === this.me || this.#answered.has(from)) return;
+    const value = this.#values.get(hex);
+    if (value === undefined) return;
+    this.#answered.add(from);
+    step.messages.push({ to: from, message: { t: 'value', value } });
+  }
+
+  /** Taken only when it is the value we asked for: its digest is what 2f+1 READYs named. */
+  #onValue(step: RbcStep, from: NodeId, value: unknown): void {
     if (!(value instanceof Uint8Array)) {
-      step.faults.push({ node: from, reason: 'rbc: ECHO without a byte value' });
+      step.faults.push({ node: from, reason: 'rbc: VALUE without a byte value' });
       return;
     }
-    const digest = digestHex(value);
-    if (!this.#countOnce(step, from, digest, this.#echoFrom, this.#echoCount, 'ECHO')) return;
-    if (!this.#values.has(digest)) this.#values.set(digest, value);
-    if ((this.#echoCount.get(digest) ?? 0) >= this.params.n - this.params.f) this.#sendReady(step, digest);
+    if (this.#wanted === undefined || this.#delivered !== undefined || digestHex(value) !== this.#wanted) return;
+    this.#values.set(this.#wanted, value);
     this.#tryDeliver(step);
   }
 
   #onReady(step: RbcStep, from: NodeId, digest: unknown): void {
-    if (!(digest instanceof Uint8Array) || digest.length !== DIGEST_BYTES) {
-      step.faults.push({ node: from, reason: 'rbc: READY without a 32-byte digest' });
-      return;
-    }
-    const hex = bytesToHex(digest);
+    const hex = this.#digestOf(step, from, digest, 'READY');
+    if (hex === undefined) return;
     if (!this.#countOnce(step, from, hex, this.#readyFrom, this.#readyCount, 'READY')) return;
     // f+1 READYs include an honest one, so this digest is the only one that can be delivered.
     if ((this.#readyCount.get(hex) ?? 0) >= this.params.f + 1) this.#sendReady(step, hex);
@@ -165,6 +200,13 @@ export class ReliableBroadcast {
     return true;
   }
 
+  /** A 32-byte digest as hex, or a fault. */
+  #digestOf(step: RbcStep, from: NodeId, digest: unknown, kind: string): string | undefined {
+    if (digest instanceof Uint8Array && digest.length === DIGEST_BYTES) return bytesToHex(digest);
+    step.faults.push({ node: from, reason: `rbc: ${kind} without a 32-byte digest` });
+    return undefined;
+  }
+
   #sendReady(step: RbcStep, digestHexValue: string): void {
     if (this.#readySent) return;
     this.#readySent = true;
@@ -175,10 +217,16 @@ export class ReliableBroadcast {
     if (this.#delivered !== undefined) return;
     for (const [digest, count] of this.#readyCount) {
       if (count < 2 * this.params.f + 1) continue;
-      // 2f+1 READYs trace back to n−f ECHOs seen by an honest node, so at least f+1 honest
-      // nodes echo this value to us: if it is not here yet, a later ECHO brings it.
       const value = this.#values.get(digest);
-      if (value === undefined) return;
+      if (value === undefined) {
+        // 2f+1 READYs trace back to n−f ECHOs seen by an honest node: at least f+1 honest
+        // nodes echoed this digest, so they hold its value and answer a WANT
+        if (this.#wanted === undefined) {
+          this.#wanted = digest;
+          step.messages.push({ to: 'all', message: { t: 'want', digest: hexToDigest(digest) } });
+        }
+        return;
+      }
       this.#delivered = value;
       step.output = value;
       return;

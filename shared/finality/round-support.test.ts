@@ -25,11 +25,11 @@ describe('envelopesOf', () => {
   it('splits a step with too many items or too many value bytes for one envelope', () => {
     const many: RoundStep['messages'] = Array.from({ length: MAX_ENVELOPE_ITEMS + 1 }, () => ({ to: 'all' as const, message: { t: 'share' as const, hash: new Uint8Array(32), sig: new Uint8Array(64) } }));
     assert.equal(envelopesOf('round', 1, 0, from, many).length, 2);
-    // a proposer's step: its VAL and its own ECHO, each carrying a 400 kB proposal
+    // a step with two 400 kB values: a proposer's VAL, and a VALUE answering a WANT
     const value = new Uint8Array(400_000);
     const big: RoundStep['messages'] = [
       { to: 'all', message: { t: 'acs', m: { kind: 'rbc', instance: 0, message: { t: 'val', value } } } },
-      { to: 'all', message: { t: 'acs', m: { kind: 'rbc', instance: 0, message: { t: 'echo', value } } } },
+      { to: 2, message: { t: 'acs', m: { kind: 'rbc', instance: 1, message: { t: 'value', value } } } },
     ];
     const out = envelopesOf('galaxy', 3, 0, from, big);
     assert.equal(out.length, 2);

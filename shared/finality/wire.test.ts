@@ -25,8 +25,10 @@ const digest = sha256(Uint8Array.of(1));
 
 const every: RoundMessage[] = [
   { t: 'acs', m: { kind: 'rbc', instance: 0, message: { t: 'val', value: Uint8Array.of(1, 2, 3) } } },
-  { t: 'acs', m: { kind: 'rbc', instance: 3, message: { t: 'echo', value: new Uint8Array(0) } } },
+  { t: 'acs', m: { kind: 'rbc', instance: 3, message: { t: 'echo', digest } } },
   { t: 'acs', m: { kind: 'rbc', instance: 1, message: { t: 'ready', digest } } },
+  { t: 'acs', m: { kind: 'rbc', instance: 2, message: { t: 'want', digest } } },
+  { t: 'acs', m: { kind: 'rbc', instance: 2, message: { t: 'value', value: new Uint8Array(0) } } },
   { t: 'acs', m: { kind: 'ba', instance: 2, message: { t: 'bval', epoch: 0, value: true } } },
   { t: 'acs', m: { kind: 'ba', instance: 2, message: { t: 'aux', epoch: 5, value: false } } },
   { t: 'acs', m: { kind: 'ba', instance: 1, message: { t: 'term', value: true } } },
@@ -124,7 +126,9 @@ describe('envelopes', () => {
       ['acs instance', raw({}, acs('rbc', { t: 'val', value: new Uint8Array(1) }, 'a'))],
       ['rbc t', raw({}, acs('rbc', { t: 'bval', value: new Uint8Array(1) }))],
       ['rbc value', raw({}, acs('rbc', { t: 'val', value: 'text' }))],
-      ['rbc value', raw({}, acs('rbc', { t: 'echo' }))],
+      ['rbc value', raw({}, acs('rbc', { t: 'value' }))],
+      ['rbc digest', raw({}, acs('rbc', { t: 'echo', value: new Uint8Array(1) }))],
+      ['rbc digest', raw({}, acs('rbc', { t: 'want', digest: new Uint8Array(31) }))],
       ['rbc digest', raw({}, acs('rbc', { t: 'ready', digest: new Uint8Array(33) }))],
       ['rbc extra', raw({}, acs('rbc', { t: 'ready', digest, value: new Uint8Array(1) }))],
       ['rbc message', raw({}, acs('rbc', null))],

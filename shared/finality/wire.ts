@@ -86,7 +86,7 @@ export interface Envelope extends UnsignedEnvelope {
 }
 
 function rbcToCbor(m: RbcMessage): CborValue {
-  return m.t === 'ready' ? { t: m.t, digest: m.digest } : { t: m.t, value: m.value };
+  return m.t === 'val' || m.t === 'value' ? { t: m.t, value: m.value } : { t: m.t, digest: m.digest };
 }
 
 function baToCbor(m: BaMessage): CborValue {
@@ -145,11 +145,11 @@ function tag(value: unknown, what: string): string {
 
 function parseRbc(value: unknown, what: string): RbcMessage {
   const t = tag((value as { t?: unknown } | null)?.t, what);
-  if (t === 'ready') {
+  if (t === 'echo' || t === 'ready' || t === 'want') {
     const r = record(value, ['digest', 't'], what);
     return { t, digest: fixedBytes(r.digest, HASH_BYTES, `${what}.digest`) };
   }
-  if (t !== 'val' && t !== 'echo') malformed(`${what}: unknown rbc message "${t}"`);
+  if (t !== 'val' && t !== 'value') malformed(`${what}: unknown rbc message "${t}"`);
   const r = record(value, ['t', 'value'], what);
   return { t, value: byteString(r.value, 0, MAX_ENVELOPE_BYTES, `${what}.value`) };
 }
