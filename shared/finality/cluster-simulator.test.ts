@@ -66,7 +66,9 @@ describe('clusters (simulator)', () => {
     assert.deepEqual(r.safety.violations, [], 'no (pk, seq) with two final blocks, one block per height, one checkpoint per round and cluster');
     assert.equal(r.stalled, false);
     assert.ok(r.maxClusters > 8, `the count rose under load to ${r.maxClusters}`);
-    assert.ok(r.moves > 300, `${r.moves} moves`);
+    // about one move per Star (330 before seats held back unpaired proposals, 299 after: the
+    // checkpoints that drive the splits came a little smaller)
+    assert.ok(r.moves > 250, `${r.moves} moves`);
     assert.equal(r.unfinal, 0, 'every transfer submitted before, during and after the moves became final');
     assert.ok(r.stars.every((s) => s.finalSetMatches), "every Star's final set is the Galaxy chain's");
     assert.ok(r.balancesAgree, 'final balances agree everywhere');

@@ -160,9 +160,11 @@ describe('StarFinality', () => {
     assert.equal(h.stars[4]!.seated, false);
     const p = nextBlock(alice, undefined, { linkPk: bob.pk, amount: 5, time: 5 });
     const a = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 5, time: 6 });
-    // the seats hold different pending blocks; the checkpoint is their union
-    h.pending[0] = [candidate(p)];
-    h.pending[1] = [candidate(a)];
+    const q = nextBlock(carol, undefined, { linkPk: bob.pk, amount: 2, time: 7 });
+    const b = nextBlock(bob, a, { linkPk: carol.pk, linkSeq: 1, amount: 2, time: 8 });
+    // the seats hold different pending blocks (each transfer with its agreement); the checkpoint is their union
+    h.pending[0] = [candidate(p), candidate(a)];
+    h.pending[1] = [candidate(q), candidate(b)];
     h.pending[4] = [candidate(p)];
     h.tick(1_100);
     assert.ok(h.certs.length >= 3, 'every seat that certified publishes the cert');
@@ -218,7 +220,7 @@ describe('StarFinality', () => {
     assert.equal(entries.has(toHex(candidate(twinB).hash)), false);
   });
 
-  it('a seat holding a proposal without its agreement waits for it, at most PAIR_WAIT_MS, so both halves share a checkpoint', () => {
+  it('a proposal without its agreement is held back, at most PAIR_WAIT_MS, so both halves share a checkpoint', () => {
     const p = nextBlock(alice, undefined, { linkPk: bob.pk, amount: 5, time: 5 });
     const a = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 5, time: 6 });
     const paired = new Harness();
@@ -239,6 +241,17 @@ describe('StarFinality', () => {
     alone.tick(1_100 + PAIR_WAIT_MS);
     assert.ok(alone.certs.length >= 3);
     assert.deepEqual(hexes(alone.certs[0]!.checkpoint.entries), [toHex(candidate(p).hash)]);
+  });
+
+  it('the round does not wait for an unpaired proposal: it goes on with what is ready', () => {
+    const x = nextBlock(alice, undefined, { linkPk: bob.pk, amount: 5, time: 5 });
+    const xa = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 5, time: 6 });
+    const fresh = nextBlock(carol, undefined, { linkPk: alice.pk, amount: 1, time: 7 });
+    const h = new Harness();
+    for (let i = 0; i < 4; i++) h.pending[i] = [candidate(x), candidate(xa), candidate(fresh)];
+    h.tick(1_100);
+    assert.ok(h.certs.length >= 3, 'the paired transfer is checkpointed at once');
+    assert.deepEqual(new Set(hexes(h.certs[0]!.checkpoint.entries)), new Set([x, xa].map((b) => toHex(candidate(b).hash))));
   });
 
   it('a seat with nothing pending proposes after idleProposeMs, or at once when a seat’s message arrives', () => {

@@ -7,12 +7,17 @@
  * WebCrypto; the simulator, directly): the core hands out what to verify or sign and takes
  * the verdicts back.
  *
- * When a seat proposes: as soon as this Star holds a non-final half-block, or another
- * seat's message for the round arrives, or `idleProposeMs` after the round began. One
- * exception: while a proposal it holds lacks its agreement (the receiver countersigns it a
- * few hundred ms after the sender made it), a seat waits for it up to `pairWaitMs` from
- * when the round first had something to propose. A transfer is final only when both halves
- * are, so a proposal checkpointed one round before its agreement waits a whole round more.
+ * When a seat proposes: as soon as this Star holds a non-final half-block it may propose,
+ * or another seat's message for the round arrives, or `idleProposeMs` after the round
+ * began. A transfer proposal whose agreement this Star does not hold yet (the receiver
+ * countersigns it a few hundred ms after the sender made it) is held back for up to
+ * `pairWaitMs` after this Star first saw it, so both halves go into one checkpoint: a
+ * transfer is final only when both halves are, and a proposal checkpointed one round before
+ * its agreement would wait a whole round more anyway. The round does not wait for it: it
+ * goes on with what is ready, and the held-back proposal goes in the next one with its
+ * agreement. (Until the seventh session the round waited, up to pairWaitMs, until every
+ * proposal it held was paired; with a transfer every few hundred ms there nearly always was
+ * a fresh one, and rounds waited about half a second each.)
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeHalfBlockForVerify } from '../chain/half-block.ts';
@@ -43,9 +48,9 @@ import { envelopeSigningBytes, MAX_ENVELOPE_ITEMS, type Envelope, type UnsignedE
 
 export const IDLE_PROPOSE_MS = 2_000;
 /**
- * How long a round's proposal may wait for the agreements of the transfer proposals it holds
- * (see above): about a gossip hop, the receiver's countersignature and one more hop, under
- * load on this machine (gossip p99 ~0.7 s with 16 tabs; bench/gossip.ts).
+ * How long a transfer proposal is held back from proposals waiting for its agreement (see
+ * above): about a gossip hop, the receiver's countersignature and one more hop, under load on
+ * this machine (gossip p99 ~0.7 s with 16 tabs; bench/gossip.ts).
  */
 export const PAIR_WAIT_MS = 1_000;
 /** envelopes for rounds ahead of ours are kept (bounded) until we reach them */
@@ -88,7 +93,7 @@ export interface StarFinalityOptions {
   /** this Star's non-final half-blocks that a seat may propose (oldest first) */
   pending(): CandidateBlock[];
   idleProposeMs?: number;
-  /** at most this long a seat waits for the agreements of the proposals it holds (PAIR_WAIT_MS) */
+  /** at most this long a seat holds back a transfer proposal whose agreement it lacks (PAIR_WAIT_MS) */
   pairWaitMs?: number;
   /** seats per round: a network constant, the same as the Galaxies' (GalaxyOptions.facilitatorsPerRound) */
   facilitatorsPerRound?: number;
@@ -146,8 +151,6 @@ interface RoundState {
   agreement: AgreementRound | undefined;
   /** when this Star learned the block that opened the round */
   learnedAt: number | undefined;
-  /** when this round first had something for this seat to propose */
-  pendingSince?: number;
   /** the ACS output's blocks (deduplicated) and, per contribution, indices into them */
   union?: { blocks: CandidateBlock[]; perContribution: number[][] };
   checkpoint?: { value: Checkpoint; hash: Uint8Array; blocks: CandidateBlock[]; signed: boolean };
@@ -179,6 +182,8 @@ export class StarFinality {
   readonly #earlySigs = new Set<string>();
   #lastFetchAt: number | undefined;
   #farAhead = false;
+  /** unpaired transfer proposals (hex) → when this Star first saw them among its candidates */
+  readonly #unpairedSince = new Map<string, number>();
   /** the last TIMED_ROUNDS seated rounds, oldest first */
   readonly #timeline: RoundTiming[] = [];
 
@@ -333,7 +338,7 @@ export class StarFinality {
       this.#absorb(rs, rs.agreement.handle(seat, m), out, now);
     }
     // another seat's message for this round: take part at once
-    if (!rs.agreement.proposed) this.#propose(rs, this.#proposal(), out, now);
+    if (!rs.agreement.proposed) this.#propose(rs, this.#proposal(now), out, now);
     return out;
   }
 
@@ -386,8 +391,8 @@ export class StarFinality {
     const rs = this.#cur;
     rs.learnedAt ??= now;
     if (rs.agreement !== undefined && !rs.agreement.proposed) {
-      const blocks = this.#proposal();
-      if (now - rs.learnedAt >= this.#idleProposeMs || this.#readyToPropose(rs, blocks, now)) this.#propose(rs, blocks, out, now);
+      const blocks = this.#proposal(now);
+      if (now - rs.learnedAt >= this.#idleProposeMs || blocks.length > 0) this.#propose(rs, blocks, out, now);
     }
     // traffic two or more rounds ahead: we missed Blackhole blocks
     const behind = this.#farAhead || [...this.#early.keys()].some((r) => r >= this.round + 2);
@@ -464,8 +469,8 @@ export class StarFinality {
     if (early !== undefined && early.length > 0) out.replay = early;
     // a seat proposes at once if it holds what is ready; others only validate and relay
     if (this.#cur.agreement !== undefined) {
-      const blocks = this.#proposal();
-      if (this.#readyToPropose(this.#cur, blocks, now)) this.#propose(this.#cur, blocks, out, now);
+      const blocks = this.#proposal(now);
+      if (blocks.length > 0) this.#propose(this.#cur, blocks, out, now);
     }
   }
 
@@ -514,37 +519,39 @@ export class StarFinality {
    * queue) and fills up with the rest: the union, and so the checkpoint, can cover up to
    * seats × MAX_PROPOSAL_BLOCKS half-blocks instead of about MAX_PROPOSAL_BLOCKS, and a
    * silent seat's share still comes in through the others' fill.
+   *
+   * A transfer proposal whose receiver is in this cluster and whose agreement is not among
+   * the candidates is left out until pairWaitMs after this Star first saw it (see the top of
+   * the file). Another cluster's Stars checkpoint the agreement of a cross-cluster transfer,
+   * so those are never held back.
    */
-  #proposal(): CandidateBlock[] {
+  #proposal(now: number): CandidateBlock[] {
     const mine: CandidateBlock[] = [];
     const rest: CandidateBlock[] = [];
     const { cluster, me, seats } = this.#cur;
     const count = this.#head.header.clusterCount;
-    for (const c of this.#opts.pending()) {
+    const candidates = this.#opts.pending().filter((c) => {
       const s = this.#status.get(toHex(c.hash))?.s;
-      if (s === 'final' || s === 'rejected') continue;
-      if (clusterOf(c.block.pk, count) !== cluster) continue;
-      if (me >= 0 && shareOf(c.hash, seats.length) === me) mine.push(c);
-      else if (rest.length < MAX_PROPOSAL_BLOCKS) rest.push(c);
-      if (mine.length === MAX_PROPOSAL_BLOCKS) break;
-    }
-    return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
-  }
-
-  /**
-   * Whether a seat holding something to propose should propose now: unless a transfer
-   * proposal among it lacks its agreement and the round has not waited pairWaitMs for it.
-   * Only proposals whose receiver is in this cluster wait: another cluster's Stars
-   * checkpoint the agreement.
-   */
-  #readyToPropose(rs: RoundState, blocks: readonly CandidateBlock[], now: number): boolean {
-    if (blocks.length === 0) return false;
-    rs.pendingSince ??= now;
-    if (now - rs.pendingSince >= this.#pairWaitMs) return true;
-    const count = this.#head.header.clusterCount;
+      return s !== 'final' && s !== 'rejected' && clusterOf(c.block.pk, count) === cluster;
+    });
     const agreed = new Set<string>();
-    for (const c of blocks) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
-    return blocks.every((c) => c.block.linkSeq !== 0 || clusterOf(c.block.linkPk, count) !== rs.cluster || agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`));
+    for (const c of candidates) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
+    const unpaired = new Map<string, number>();
+    for (const c of candidates) {
+      if (c.block.linkSeq === 0 && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`)) {
+        const id = toHex(c.hash);
+        const since = this.#unpairedSince.get(id) ?? now;
+        unpaired.set(id, since);
+        if (now - since < this.#pairWaitMs) continue;
+      }
+      if (me >= 0 && shareOf(c.hash, seats.length) === me) {
+        if (mine.length < MAX_PROPOSAL_BLOCKS) mine.push(c);
+      } else if (rest.length < MAX_PROPOSAL_BLOCKS) rest.push(c);
+    }
+    // only the proposals still unpaired are remembered (a proposal that comes back later is timed afresh)
+    this.#unpairedSince.clear();
+    for (const [id, since] of unpaired) this.#unpairedSince.set(id, since);
+    return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
   }
 
   /** Proposes `blocks` (this.#proposal(), computed once by the caller) for the round. */
