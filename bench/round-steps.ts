@@ -13,7 +13,7 @@ import { percentile } from './stats.ts';
 export async function printRoundSteps(label: string, tabs: readonly StarTab[], blocks: readonly BlackholeBlockInfo[]): Promise<void> {
   const timings = (await Promise.all(tabs.map((t) => t.page.evaluate(async () => (await window.starweave.connect()).debug!.roundTimes())))).flat();
   const timeOf = new Map(blocks.map((b) => [b.height, b.time]));
-  const steps: Record<string, number[]> = { 'seats have the block': [], proposed: [], 'n−f delivered': [], 'n−f agreed 1': [], 'ACS decided': [], certified: [], 'next block': [] };
+  const steps: Record<string, number[]> = { 'block reaches the seats': [], 'seats have the block': [], proposed: [], 'n−f delivered': [], 'n−f agreed 1': [], 'ACS decided': [], certified: [], 'next block': [] };
   /** per round, last seat − first seat: a slow seat holds the whole ACS back */
   const spread: Record<string, number[]> = { 'have the block': [], proposed: [], 'ACS decided': [] };
   const proposedBlocks: number[] = [];
@@ -27,6 +27,7 @@ export async function printRoundSteps(label: string, tabs: readonly StarTab[], b
       return v.length === 0 ? undefined : percentile(v, 50);
     };
     const add = (step: string, v: number | undefined) => v !== undefined && steps[step]!.push(v);
+    add('block reaches the seats', median((t) => t.arrived));
     add('seats have the block', median((t) => t.opened));
     add('proposed', median((t) => t.proposed));
     add('n−f delivered', median((t) => t.delivered));

@@ -284,6 +284,7 @@ export class FinalityService {
 
   /** BLACKHOLE_TOPIC: quorum-signed blocks; a gap is fetched from a Galaxy. */
   judgeBlackhole(items: readonly Uint8Array[]): Promise<Verdict[]> {
+    const arrived = Date.now();
     return this.serial(async () => {
       const decoded = items.map((bytes) => ({ bytes, d: decodeBlackhole(bytes) }));
       const verdicts: Verdict[] = decoded.map(({ d }) => (d.ok ? 'ignore' : 'reject'));
@@ -292,7 +293,7 @@ export class FinalityService {
       order.sort((a, b) => height(decoded[a]!.d) - height(decoded[b]!.d));
       for (const i of order) {
         const { bytes, d } = decoded[i]!;
-        if (d.ok) verdicts[i] = await this.applyBlock(d.value, bytes);
+        if (d.ok) verdicts[i] = await this.applyBlock(d.value, bytes, undefined, arrived);
       }
       return verdicts;
     });
@@ -319,7 +320,7 @@ export class FinalityService {
    * One Blackhole block: check, verify its quorum (or take `known` verdicts), accept, keep.
    * Inside the queue.
    */
-  private async applyBlock(block: BlackholeBlock, bytes?: Uint8Array, known?: { items: VerifyItem[]; verdicts: boolean[] }): Promise<Verdict> {
+  private async applyBlock(block: BlackholeBlock, bytes?: Uint8Array, known?: { items: VerifyItem[]; verdicts: boolean[] }, arrivedAt?: number): Promise<Verdict> {
     const check = this.core.checkBlackhole(block);
     if (check.kind === 'old') return 'ignore';
     if (check.kind === 'invalid') return 'reject';
@@ -329,7 +330,7 @@ export class FinalityService {
     const verdicts = known ? known.verdicts : await this.verifier.verifyMany(check.items);
     if (!hasGalaxyQuorum(block, this.deps.galaxies, verdicts)) return 'reject';
     const before = this.core.height;
-    this.handle(this.core.acceptBlackhole(block, verdicts, Date.now()));
+    this.handle(this.core.acceptBlackhole(block, verdicts, Date.now(), arrivedAt));
     if (this.core.height <= before) return 'ignore';
     this.deps.onSeed?.(block.header.seed);
     if (!this.replaying) this.reportCluster();
@@ -585,7 +586,8 @@ export class FinalityService {
       const asked = Date.now();
       const entries = await this.fetchStored(from, CATCH_UP_PAGE, HEAD_WAIT_MS);
       if (this.closed) return;
-      if (entries && entries.length > 0) await this.serial(() => this.applyStored(entries)).catch((err: unknown) => console.warn('starweave: applying blocks from a Galaxy failed', err));
+      const arrived = Date.now();
+      if (entries && entries.length > 0) await this.serial(() => this.applyStored(entries, arrived)).catch((err: unknown) => console.warn('starweave: applying blocks from a Galaxy failed', err));
       // no answer, or an early one that did not move the head (a Galaxy behind this Star):
       // pause rather than ask again at once
       const early = Date.now() - asked < HEAD_WAIT_MS / 2;
@@ -630,11 +632,11 @@ export class FinalityService {
   }
 
   /** Blocks from a Galaxy, verified here like gossip: quorum signatures in one batch. Inside the queue. */
-  private async applyStored(entries: readonly StoredBlackhole[]): Promise<void> {
+  private async applyStored(entries: readonly StoredBlackhole[], arrivedAt?: number): Promise<void> {
     const groups = entries.map((e) => quorumVerifyItems(e.block, this.deps.galaxies));
     const valid = await this.verifyGroups(groups);
     for (const [i, e] of entries.entries()) {
-      const verdict = await this.applyBlock(e.block, undefined, { items: groups[i]!, verdicts: valid[i]! });
+      const verdict = await this.applyBlock(e.block, undefined, { items: groups[i]!, verdicts: valid[i]! }, arrivedAt);
       if (verdict === 'reject') {
         console.warn('starweave: a Galaxy served a Blackhole block without a valid quorum', e.block.header.height);
         break;

@@ -74,6 +74,9 @@ export const TIMED_ROUNDS = 64;
 export interface RoundTiming {
   round: number;
   seat: number;
+  /** the opening block's bytes reached this Star (before its queue and the quorum check) */
+  arrived?: number;
+  /** the opening block was accepted: the round began here */
   opened?: number;
   proposed?: number;
   /** half-blocks this seat proposed */
@@ -278,8 +281,8 @@ export class StarFinality {
     return { kind: 'verify', items: quorumVerifyItems(block, this.#opts.galaxies) };
   }
 
-  /** `verdicts` aligned with the items checkBlackhole returned. */
-  acceptBlackhole(block: BlackholeBlock, verdicts: readonly boolean[], now: number): FinalityOutputs {
+  /** `verdicts` aligned with the items checkBlackhole returned; `arrivedAt`: when its bytes came (round timing). */
+  acceptBlackhole(block: BlackholeBlock, verdicts: readonly boolean[], now: number, arrivedAt?: number): FinalityOutputs {
     const out = outputs();
     // the block checkBlackhole just passed is not checked again (three Merkle roots)
     const checked = block === this.#checked;
@@ -287,6 +290,7 @@ export class StarFinality {
     if (block?.header?.height !== this.height + 1 || (!checked && this.#blockProblem(block) !== undefined)) return out;
     if (!hasGalaxyQuorum(block, this.#opts.galaxies, verdicts)) return out;
     this.#applyBlock(block, out, now);
+    if (this.#cur.timing && arrivedAt !== undefined) this.#cur.timing.arrived = arrivedAt;
     return out;
   }
 
