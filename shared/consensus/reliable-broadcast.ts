@@ -28,7 +28,7 @@
  * spread the proposer's own upload; that is a later optimisation with the same thresholds.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { emptyStep, isNode, type NodeId, type Params, type Step } from './types.ts';
 
 export type RbcMessage =
@@ -136,7 +136,7 @@ export class ReliableBroadcast {
     this.#values.set(digest, value);
     if (!this.#echoSent) {
       this.#echoSent = true;
-      this.#send(step, 'all', { t: 'echo', digest: hexToDigest(digest) });
+      this.#send(step, 'all', { t: 'echo', digest: hexToBytes(digest) });
     }
     this.#tryDeliver(step);
   }
@@ -210,7 +210,7 @@ export class ReliableBroadcast {
   #sendReady(step: RbcStep, digestHexValue: string): void {
     if (this.#readySent) return;
     this.#readySent = true;
-    this.#send(step, 'all', { t: 'ready', digest: hexToDigest(digestHexValue) });
+    this.#send(step, 'all', { t: 'ready', digest: hexToBytes(digestHexValue) });
   }
 
   #tryDeliver(step: RbcStep): void {
@@ -223,7 +223,7 @@ export class ReliableBroadcast {
         // nodes echoed this digest, so they hold its value and answer a WANT
         if (this.#wanted === undefined) {
           this.#wanted = digest;
-          step.messages.push({ to: 'all', message: { t: 'want', digest: hexToDigest(digest) } });
+          step.messages.push({ to: 'all', message: { t: 'want', digest: hexToBytes(digest) } });
         }
         return;
       }
@@ -238,8 +238,3 @@ export function digestHex(value: Uint8Array): string {
   return bytesToHex(sha256(value));
 }
 
-function hexToDigest(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}

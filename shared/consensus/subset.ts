@@ -52,12 +52,11 @@ export class CommonSubset {
     return this.#output;
   }
 
-  /** How far this node is (diagnostics): proposals delivered, agreements decided 1, agreements decided. */
-  progress(): { delivered: number; ones: number; decided: number } {
+  /** How far this node is (diagnostics): proposals delivered, agreements decided 1. */
+  progress(): { delivered: number; ones: number } {
     return {
       delivered: this.#rbc.filter((r) => r.delivered !== undefined).length,
       ones: this.#ba.filter((ba) => ba.decision === true).length,
-      decided: this.#ba.filter((ba) => ba.decision !== undefined).length,
     };
   }
 

@@ -60,7 +60,7 @@ export class AgreementRound {
   }
 
   /** the ACS's progress (CommonSubset.progress) */
-  progress(): { delivered: number; ones: number; decided: number } {
+  progress(): { delivered: number; ones: number } {
     return this.#acs.progress();
   }
 

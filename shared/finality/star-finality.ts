@@ -186,7 +186,7 @@ export class StarFinality {
   #lastFetchAt: number | undefined;
   #farAhead = false;
   /** unpaired transfer proposals (hex) → when this Star first saw them among its candidates */
-  readonly #unpairedSince = new Map<string, number>();
+  #unpairedSince = new Map<string, number>();
   /** the last TIMED_ROUNDS seated rounds, oldest first */
   readonly #timeline: RoundTiming[] = [];
 
@@ -534,16 +534,18 @@ export class StarFinality {
     const rest: CandidateBlock[] = [];
     const { cluster, me, seats } = this.#cur;
     const count = this.#head.header.clusterCount;
-    const candidates = this.#opts.pending().filter((c) => {
-      const s = this.#status.get(toHex(c.hash))?.s;
-      return s !== 'final' && s !== 'rejected' && clusterOf(c.block.pk, count) === cluster;
-    });
+    const candidates: Array<{ c: CandidateBlock; id: string }> = [];
+    for (const c of this.#opts.pending()) {
+      const id = toHex(c.hash);
+      const s = this.#status.get(id)?.s;
+      if (s !== 'final' && s !== 'rejected' && clusterOf(c.block.pk, count) === cluster) candidates.push({ c, id });
+    }
     const agreed = new Set<string>();
-    for (const c of candidates) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
+    for (const { c } of candidates) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
+    // only the proposals still unpaired are remembered (a proposal that comes back later is timed afresh)
     const unpaired = new Map<string, number>();
-    for (const c of candidates) {
+    for (const { c, id } of candidates) {
       if (c.block.linkSeq === 0 && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`)) {
-        const id = toHex(c.hash);
         const since = this.#unpairedSince.get(id) ?? now;
         unpaired.set(id, since);
         if (now - since < this.#pairWaitMs) continue;
@@ -552,9 +554,7 @@ export class StarFinality {
         if (mine.length < MAX_PROPOSAL_BLOCKS) mine.push(c);
       } else if (rest.length < MAX_PROPOSAL_BLOCKS) rest.push(c);
     }
-    // only the proposals still unpaired are remembered (a proposal that comes back later is timed afresh)
-    this.#unpairedSince.clear();
-    for (const [id, since] of unpaired) this.#unpairedSince.set(id, since);
+    this.#unpairedSince = unpaired;
     return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
   }
 
