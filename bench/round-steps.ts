@@ -9,46 +9,58 @@ import type { StarTab } from '../tests/e2e/support/stars.ts';
 import type { BlackholeBlockInfo } from './finality.ts';
 import { percentile } from './stats.ts';
 
+type Pick = (t: RoundTiming) => number | undefined;
+
+/** the steps, in round order, and when a seat passed each */
+const STEPS: Array<[string, Pick]> = [
+  ['block reaches the seats', (t) => t.arrived],
+  ['seats have the block', (t) => t.opened],
+  ['proposed', (t) => t.proposed],
+  ['n−f delivered', (t) => t.delivered],
+  ['n−f agreed 1', (t) => t.ones],
+  ['ACS decided', (t) => t.decided],
+  ['certified', (t) => t.certified],
+];
+/** per round, last seat − first seat at these steps: a slow seat holds the whole ACS back */
+const SPREADS: Array<[string, Pick]> = [
+  ['have the block', (t) => t.opened],
+  ['proposed', (t) => t.proposed],
+  ['ACS decided', (t) => t.decided],
+];
+
 /** Steps of a round, ms after the block that opened it: per round the seats' median, then p50/p90 over rounds. */
 export async function printRoundSteps(label: string, tabs: readonly StarTab[], blocks: readonly BlackholeBlockInfo[]): Promise<void> {
   const timings = (await Promise.all(tabs.map((t) => t.page.evaluate(async () => (await window.starweave.connect()).debug!.roundTimes())))).flat();
+  const byRound = new Map<number, RoundTiming[]>();
+  for (const t of timings) {
+    const list = byRound.get(t.round);
+    if (list) list.push(t);
+    else byRound.set(t.round, [t]);
+  }
   const timeOf = new Map(blocks.map((b) => [b.height, b.time]));
-  const steps: Record<string, number[]> = { 'block reaches the seats': [], 'seats have the block': [], proposed: [], 'n−f delivered': [], 'n−f agreed 1': [], 'ACS decided': [], certified: [], 'next block': [] };
-  /** per round, last seat − first seat: a slow seat holds the whole ACS back */
-  const spread: Record<string, number[]> = { 'have the block': [], proposed: [], 'ACS decided': [] };
+  const steps = new Map<string, number[]>([...STEPS.map(([name]): [string, number[]] => [name, []]), ['next block', []]]);
+  const spreads = new Map<string, number[]>(SPREADS.map(([name]) => [name, []]));
   const proposedBlocks: number[] = [];
   for (const b of blocks) {
-    const round = b.height + 1;
-    const next = timeOf.get(round);
-    const seats = timings.filter((t) => t.round === round);
+    const next = timeOf.get(b.height + 1);
+    const seats = byRound.get(b.height + 1) ?? [];
     if (next === undefined || seats.length === 0) continue;
-    const median = (pick: (t: RoundTiming) => number | undefined): number | undefined => {
-      const v = seats.flatMap((t) => (pick(t) === undefined ? [] : [pick(t)! - b.time]));
-      return v.length === 0 ? undefined : percentile(v, 50);
-    };
-    const add = (step: string, v: number | undefined) => v !== undefined && steps[step]!.push(v);
-    add('block reaches the seats', median((t) => t.arrived));
-    add('seats have the block', median((t) => t.opened));
-    add('proposed', median((t) => t.proposed));
-    add('n−f delivered', median((t) => t.delivered));
-    add('n−f agreed 1', median((t) => t.ones));
-    add('ACS decided', median((t) => t.decided));
-    add('certified', median((t) => t.certified));
-    add('next block', next - b.time);
-    const gap = (pick: (t: RoundTiming) => number | undefined): number | undefined => {
-      const v = seats.flatMap((t) => (pick(t) === undefined ? [] : [pick(t)!]));
-      return v.length < 2 ? undefined : Math.max(...v) - Math.min(...v);
-    };
-    for (const [k, pick] of [['have the block', (t: RoundTiming) => t.opened], ['proposed', (t: RoundTiming) => t.proposed], ['ACS decided', (t: RoundTiming) => t.decided]] as const) {
-      const g = gap(pick);
-      if (g !== undefined) spread[k]!.push(g);
+    const values = (pick: Pick) => seats.flatMap((t) => pick(t) ?? []);
+    for (const [name, pick] of STEPS) {
+      const v = values(pick);
+      if (v.length > 0) steps.get(name)!.push(percentile(v, 50) - b.time);
     }
-    proposedBlocks.push(...seats.flatMap((t) => (t.blocks === undefined ? [] : [t.blocks])));
+    steps.get('next block')!.push(next - b.time);
+    for (const [name, pick] of SPREADS) {
+      const v = values(pick);
+      if (v.length > 1) spreads.get(name)!.push(Math.max(...v) - Math.min(...v));
+    }
+    proposedBlocks.push(...values((t) => t.blocks));
   }
   const row = ([step, ms]: [string, number[]]) => `${step} ${Math.round(percentile(ms, 50))}/${Math.round(percentile(ms, 90))}`;
   console.error(
-    `${label}: round steps, ms after the block that opened the round (p50/p90 over ${steps['next block']!.length} rounds of the seats' median): ` +
-      `${Object.entries(steps).map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}; ` +
-      `last seat − first seat: ${Object.entries(spread).map(row).join('; ')}`,
+    `${label}: round steps, ms after the block that opened the round (p50/p90 over ${steps.get('next block')!.length} rounds of the seats' median): ` +
+      `${[...steps].map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}; ` +
+      `last seat − first seat: ${[...spreads].map(row).join('; ')}`,
   );
 }

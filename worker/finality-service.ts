@@ -293,7 +293,7 @@ export class FinalityService {
       order.sort((a, b) => height(decoded[a]!.d) - height(decoded[b]!.d));
       for (const i of order) {
         const { bytes, d } = decoded[i]!;
-        if (d.ok) verdicts[i] = await this.applyBlock(d.value, bytes, undefined, arrived);
+        if (d.ok) verdicts[i] = await this.applyBlock(d.value, { bytes, arrivedAt: arrived });
       }
       return verdicts;
     });
@@ -318,9 +318,11 @@ export class FinalityService {
 
   /**
    * One Blackhole block: check, verify its quorum (or take `known` verdicts), accept, keep.
-   * Inside the queue.
+   * `bytes`: its encoding, when it came as bytes; `arrivedAt`: when it reached this worker
+   * (round timing). Inside the queue.
    */
-  private async applyBlock(block: BlackholeBlock, bytes?: Uint8Array, known?: { items: VerifyItem[]; verdicts: boolean[] }, arrivedAt?: number): Promise<Verdict> {
+  private async applyBlock(block: BlackholeBlock, opts: { bytes?: Uint8Array; known?: { items: VerifyItem[]; verdicts: boolean[] }; arrivedAt?: number } = {}): Promise<Verdict> {
+    const { bytes, known, arrivedAt } = opts;
     const check = this.core.checkBlackhole(block);
     if (check.kind === 'old') return 'ignore';
     if (check.kind === 'invalid') return 'reject';
@@ -636,7 +638,7 @@ export class FinalityService {
     const groups = entries.map((e) => quorumVerifyItems(e.block, this.deps.galaxies));
     const valid = await this.verifyGroups(groups);
     for (const [i, e] of entries.entries()) {
-      const verdict = await this.applyBlock(e.block, undefined, { items: groups[i]!, verdicts: valid[i]! }, arrivedAt);
+      const verdict = await this.applyBlock(e.block, { known: { items: groups[i]!, verdicts: valid[i]! }, arrivedAt });
       if (verdict === 'reject') {
         console.warn('starweave: a Galaxy served a Blackhole block without a valid quorum', e.block.header.height);
         break;

@@ -172,7 +172,6 @@ export class ChainLink {
     }, delay);
   }
 
-
   private async announce(): Promise<void> {
     if (this.stopped) return;
     const addrs = circuitAddrs(this.node);
