@@ -16,7 +16,7 @@ test('8 tabs connect directly over WebRTC and 50 messages from random tabs reach
   const topic = 'mesh-test';
   for (const tab of tabs) await record(tab, topic);
   // gossipsub learns subscriptions over live connections; wait until each Star has a mesh
-  await waitMesh(tabs, topic, 3);
+  await waitMesh(tabs, topic);
 
   const sent: Array<{ from: number; text: string }> = [];
   for (let i = 0; i < 50; i++) {

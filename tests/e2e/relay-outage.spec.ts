@@ -31,7 +31,7 @@ test('direct connections carry gossip while the relay is down; a new tab joins a
   tabs.push(newcomer);
   await waitDirect(newcomer, 2, true);
   await record(newcomer, topic);
-  await waitMesh(tabs, topic, 2);
+  await waitMesh(tabs, topic);
 
   await publish(newcomer, topic, 'hello from the newcomer');
   await publish(tabs[0]!, topic, 'welcome from star 0');

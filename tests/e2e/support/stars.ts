@@ -4,6 +4,7 @@
  */
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { GossipMessage, StarStatus } from '../../../shared/api.ts';
+import { gossipOptions } from '../../../shared/gossip/gossip-config.ts';
 
 export interface StarTab {
   index: number;
@@ -134,8 +135,14 @@ export async function waitTopicPeers(tabs: StarTab[], topic: string, timeout = 3
   }
 }
 
-/** Waits until every tab has at least `min` peers in its gossip mesh for `topic`. */
-export async function waitMesh(tabs: StarTab[], topic: string, min: number, timeout = 30_000): Promise<void> {
+/**
+ * The mesh size gossipsub keeps a Star at or above: it grafts only when a mesh falls below
+ * Dlo, so a mesh of Dlo is a steady state even though it aims for D when it forms.
+ */
+export const MESH_FLOOR = gossipOptions('star').Dlo!;
+
+/** Waits until every tab has at least `min` (by default MESH_FLOOR) peers in its gossip mesh for `topic`. */
+export async function waitMesh(tabs: StarTab[], topic: string, min = MESH_FLOOR, timeout = 30_000): Promise<void> {
   for (const tab of tabs) {
     await expect
       .poll(() => tab.page.evaluate(async (t) => (await window.starweave.connect()).debug!.meshPeers(t).length, topic), {
