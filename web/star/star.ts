@@ -12,6 +12,7 @@ import { relayMultiaddr } from '../../shared/net/relay-address.ts';
 import type { CoreCallbacks, Result, StarCoreApi } from '../../worker/star-core.ts';
 import type { VerifyBenchResult } from '../../worker/verify-bench.ts';
 import { ChainLink } from './chain-link.ts';
+import { coalesce } from './coalesce.ts';
 import { DirectDialer, isDirect } from './direct-dialer.ts';
 import { Emitter } from './emitter.ts';
 import { askFaucet } from './faucet-client.ts';
@@ -54,6 +55,9 @@ export interface StarDebug {
   storageStreams(): Record<string, { streams: number; queued: number }>;
 }
 
+/** the most often a Star emits `status` (peers come and go in bursts) */
+const STATUS_EVENT_MS = 250;
+
 function unwrap<T>(r: Result<T>): T {
   if (!r.ok) throw new StarError(r.code, r.message);
   return r.value;
@@ -82,6 +86,12 @@ export class Star {
   private addresses: Record<string, string> = {};
   private closed = false;
   private readonly onClosed: () => void;
+  /**
+   * `status` events, at most one per STATUS_EVENT_MS: connections open and close in bursts
+   * (a relayed stream, a dial that failed), and each event costs two worker calls and a
+   * wallet render on this thread, the one libp2p runs on.
+   */
+  private readonly statusChanged = coalesce(() => this.emitStatus(), STATUS_EVENT_MS);
 
   private constructor(parts: {
     node: StarNode;
@@ -113,8 +123,8 @@ export class Star {
     this.gossip = new AppGossip(node, core);
     this.dialer = new DirectDialer(node);
     this.relay = new RelayLink(node, parts.relayUrl, (info) => this.onRelay(info));
-    node.addEventListener('connection:open', () => this.emitStatus());
-    node.addEventListener('connection:close', () => this.emitStatus());
+    node.addEventListener('connection:open', () => this.statusChanged.trigger());
+    node.addEventListener('connection:close', () => this.statusChanged.trigger());
     if (parts.debug) {
       this.debug = {
         publishRaw: (topic, bytes) => this.gossip.publishRaw(topic, bytes),
@@ -342,6 +352,7 @@ export class Star {
   private async stop(reason?: StarEvents['closed']): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.statusChanged.cancel();
     this.relay.stop();
     this.dialer.stop();
     this.chain.stop();
@@ -414,7 +425,7 @@ export class Star {
       this.storage.relayConnected(peerId, relayAddr);
       void this.ensureChain().then((ok) => ok && this.chain.relayConnected(peerId, relayAddr), (err: unknown) => console.warn('starweave: cannot start the chains', err));
     }
-    this.emitStatus();
+    this.statusChanged.trigger();
   }
 
   private emitStatus(): void {

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { Balance } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
+import { unlessSame } from './same-view.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { FaucetButton } from './FaucetButton.tsx';
 import { errorMessage } from './format.ts';
@@ -11,7 +12,7 @@ const BALANCE_REFRESH_MS = 2000;
  * This account: its address and balance. `refresh` changes whenever a transfer of this
  * account appears or changes; the balance is also read every 2 s.
  */
-export function AccountPanel(props: { star: Pick<Star, 'address' | 'balance' | 'requestFaucet'>; refresh: number; onFunded: () => void }) {
+export const AccountPanel = memo(function AccountPanel(props: { star: Pick<Star, 'address' | 'balance' | 'requestFaucet'>; refresh: number; onFunded: () => void }) {
   const { star, refresh } = props;
   const [balance, setBalance] = useState<Balance | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -24,7 +25,7 @@ export function AccountPanel(props: { star: Pick<Star, 'address' | 'balance' | '
       star.balance().then(
         (b) => {
           if (stopped || n !== seq) return;
-          setBalance(b);
+          setBalance(unlessSame<Balance | null>(b));
           setError(null);
         },
         (err: unknown) => !stopped && n === seq && setError(errorMessage(err)),
@@ -64,4 +65,4 @@ export function AccountPanel(props: { star: Pick<Star, 'address' | 'balance' | '
       <FaucetButton star={star} onFunded={props.onFunded} />
     </section>
   );
-}
+});

@@ -1,8 +1,9 @@
+import { memo } from 'react';
 import type { Star } from '../star/connect.ts';
 import { ExportBackup } from './ExportBackup.tsx';
 import { RestoreBackup } from './RestoreBackup.tsx';
 
-export function BackupPanel(props: { star: Pick<Star, 'address' | 'exportBackup' | 'restoreBackup'> }) {
+export const BackupPanel = memo(function BackupPanel(props: { star: Pick<Star, 'address' | 'exportBackup' | 'restoreBackup'> }) {
   return (
     <section aria-label="backup">
       <h2>Backup</h2>
@@ -10,4 +11,4 @@ export function BackupPanel(props: { star: Pick<Star, 'address' | 'exportBackup'
       <RestoreBackup star={props.star} />
     </section>
   );
-}
+});

@@ -1,7 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { memo, useState, type FormEvent } from 'react';
 import type { GossipMessage } from '../../shared/api.ts';
 
-export function GossipFeed(props: { topic: string; feed: GossipMessage[]; onSend: (text: string) => Promise<void> }) {
+export const GossipFeed = memo(function GossipFeed(props: { topic: string; feed: GossipMessage[]; onSend: (text: string) => Promise<void> }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
@@ -33,4 +33,4 @@ export function GossipFeed(props: { topic: string; feed: GossipMessage[]; onSend
       </ol>
     </section>
   );
-}
+});

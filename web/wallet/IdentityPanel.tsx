@@ -1,7 +1,8 @@
+import { memo } from 'react';
 import type { StarStatus } from '../../shared/api.ts';
 
 /** This Star as a network peer: its libp2p id, its relay link, and where finality stands. */
-export function IdentityPanel(props: { peerId: string; status: StarStatus | null }) {
+export const IdentityPanel = memo(function IdentityPanel(props: { peerId: string; status: StarStatus | null }) {
   return (
     <section className="identity" aria-label="identity">
       <h2>This Star</h2>
@@ -17,4 +18,4 @@ export function IdentityPanel(props: { peerId: string; status: StarStatus | null
       </dl>
     </section>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { InboxMessage } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { formatTime, shortAddress } from './format.ts';
@@ -7,7 +8,7 @@ import { NoteForm } from './NoteForm.tsx';
  * Messages sent to this account (`star.send`): kept in its inbox by the Stars that hold it
  * while this account is away, and delivered here once. Newest first.
  */
-export function InboxPanel(props: { star: Pick<Star, 'send'>; messages: InboxMessage[] }) {
+export const InboxPanel = memo(function InboxPanel(props: { star: Pick<Star, 'send'>; messages: InboxMessage[] }) {
   const { messages } = props;
   return (
     <section aria-label="inbox">
@@ -34,4 +35,4 @@ export function InboxPanel(props: { star: Pick<Star, 'send'>; messages: InboxMes
       <NoteForm star={props.star} />
     </section>
   );
-}
+});

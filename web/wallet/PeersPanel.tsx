@@ -1,7 +1,8 @@
+import { memo } from 'react';
 import type { PeerInfo } from '../../shared/api.ts';
 import { shortAddress } from './format.ts';
 
-export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
+export const PeersPanel = memo(function PeersPanel({ peers }: { peers: PeerInfo[] }) {
   const direct = peers.filter((p) => p.direct).length;
   return (
     <section aria-label="peers">
@@ -36,4 +37,4 @@ export function PeersPanel({ peers }: { peers: PeerInfo[] }) {
       )}
     </section>
   );
-}
+});

@@ -1,13 +1,16 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { RelayInfo } from '../../shared/api.ts';
 
 /** Shown while the relay is unreachable (what failed, what to do, when the next try is), or holds no reservation for this Star. */
-export function RelayBanner({ info }: { info: RelayInfo }) {
+export const RelayBanner = memo(function RelayBanner({ info }: { info: RelayInfo }) {
   const [now, setNow] = useState(Date.now());
+  // the clock ticks only while a retry countdown is on screen
+  const counting = info.state === 'down' && info.nextRetryAt !== undefined;
   useEffect(() => {
+    if (!counting) return;
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
-  }, []);
+  }, [counting]);
   if (info.state === 'connected') {
     // connected but unreachable: the relay holds no reservation for this Star
     if (!info.error) return null;
@@ -33,4 +36,4 @@ export function RelayBanner({ info }: { info: RelayInfo }) {
       )}
     </div>
   );
-}
+});

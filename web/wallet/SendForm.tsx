@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { memo, useState, type FormEvent } from 'react';
 import type { Star } from '../star/connect.ts';
 import { Field } from './Field.tsx';
 import { FormFailure, useFormAction, SubmitRow } from './form-action.tsx';
@@ -6,7 +6,7 @@ import { errorMessage } from './format.ts';
 import { checkSend } from './send-check.ts';
 
 /** Sends coins: checks the address and amount here, then proposes the transfer. */
-export function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => void }) {
+export const SendForm = memo(function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => void }) {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
@@ -34,4 +34,4 @@ export function SendForm(props: { star: Pick<Star, 'transfer'>; onSent: () => vo
       </form>
     </section>
   );
-}
+});

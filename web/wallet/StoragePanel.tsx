@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { StorageStats } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
+import { unlessSame } from './same-view.ts';
 import { errorMessage } from './format.ts';
 import { ReadValueForm } from './ReadValueForm.tsx';
 import { StorageFigures } from './StorageFigures.tsx';
@@ -12,7 +13,7 @@ const RETRY_MS = 2000;
  * What this Star keeps for the network (its shard of other accounts' keys), updated on
  * every 'storage' event, and forms to store and read this account's own values.
  */
-export function StoragePanel(props: { star: Pick<Star, 'storageStats' | 'on' | 'put' | 'get'> }) {
+export const StoragePanel = memo(function StoragePanel(props: { star: Pick<Star, 'storageStats' | 'on' | 'put' | 'get'> }) {
   const { star } = props;
   const [stats, setStats] = useState<StorageStats | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -24,7 +25,7 @@ export function StoragePanel(props: { star: Pick<Star, 'storageStats' | 'on' | '
     let heard = false;
     const show = (s: StorageStats) => {
       if (stopped) return;
-      setStats(s);
+      setStats(unlessSame<StorageStats | null>(s));
       setError(null);
     };
     const load = () => {
@@ -58,4 +59,4 @@ export function StoragePanel(props: { star: Pick<Star, 'storageStats' | 'on' | '
       <ReadValueForm star={star} />
     </section>
   );
-}
+});

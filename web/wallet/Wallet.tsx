@@ -3,7 +3,7 @@
  * then the Star as a network peer (relay, identity, peers, the storage it keeps) and the
  * gossip feed.
  */
-import { useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useState } from 'react';
 import type { GossipMessage, InboxMessage, StarStatus } from '../../shared/api.ts';
 import type { Star } from '../star/connect.ts';
 import { AccountPanel } from './AccountPanel.tsx';
@@ -17,7 +17,8 @@ import { PeersPanel } from './PeersPanel.tsx';
 import { RelayBanner } from './RelayBanner.tsx';
 import { SendForm } from './SendForm.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
-import { coalesce } from './coalesce.ts';
+import { coalesce } from '../star/coalesce.ts';
+import { statusView, unlessSame } from './same-view.ts';
 
 const FEED_TOPIC = 'lobby';
 const FEED_LIMIT = 200;
@@ -43,10 +44,12 @@ export function Wallet({ star }: { star: Star }) {
       // closed already: the App shows why
       console.warn('starweave wallet: cannot subscribe to the feed', err);
     }
-    const load = () => void star.status().then((st) => !stopped && setStatus(st));
+    // a status that would print the same keeps the old object: no render
+    const show = (st: StarStatus) => !stopped && setStatus(unlessSame<StarStatus | null>(st, statusView));
+    const load = () => void star.status().then(show);
     load();
     // events for changes (peers, relay), a slow timer for scores and retry countdowns
-    const offStatus = star.on('status', (st) => !stopped && setStatus(st));
+    const offStatus = star.on('status', show);
     // a block can finalise hundreds of transfers at once: one reload per burst, not per event
     const transfersChanged = coalesce(bump, TRANSFER_REFRESH_MS);
     const offTransfer = star.on('transfer', () => transfersChanged.trigger());
@@ -65,6 +68,8 @@ export function Wallet({ star }: { star: Star }) {
       offMessage();
     };
   }, [star]);
+  // every panel is memoised (stable props): a status change re-renders only the panels that show it
+  const sendToFeed = useCallback((text: string) => star.publish(FEED_TOPIC, text), [star]);
 
   return (
     <>
@@ -72,15 +77,15 @@ export function Wallet({ star }: { star: Star }) {
         <FraudNotice key={address} address={address} onDismiss={() => setFrauds((list) => list.filter((a) => a !== address))} />
       ))}
       {status && <RelayBanner info={status.relayInfo} />}
-      <AccountPanel star={star} refresh={refresh} onFunded={() => bump()} />
-      <SendForm star={star} onSent={() => bump()} />
+      <AccountPanel star={star} refresh={refresh} onFunded={bump} />
+      <SendForm star={star} onSent={bump} />
       <HistoryPanel star={star} refresh={refresh} />
       <InboxPanel star={star} messages={inbox} />
       <BackupPanel star={star} />
       <IdentityPanel peerId={star.peerId} status={status} />
       {status && <PeersPanel peers={status.peers} />}
       <StoragePanel star={star} />
-      <GossipFeed topic={FEED_TOPIC} feed={feed} onSend={(text) => star.publish(FEED_TOPIC, text)} />
+      <GossipFeed topic={FEED_TOPIC} feed={feed} onSend={sendToFeed} />
     </>
   );
 }

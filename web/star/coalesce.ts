@@ -1,9 +1,10 @@
 /**
  * Runs `fn` at most once per `ms`: the first trigger runs it at once, triggers during the
- * following `ms` run it once more at the end. A Blackhole block can make hundreds of this
- * account's transfers final at once, each with its own `transfer` event; reloading the
- * balance and the whole history for each one froze the page (and took CPU from the Star
- * on the same thread). Every change is still shown, at most `ms` late.
+ * following `ms` run it once more at the end. Every change is still shown, at most `ms`
+ * late. Why it exists: work that follows events in bursts runs on the Star's own main
+ * thread. A Blackhole block can make hundreds of this account's transfers final at once,
+ * each with its own `transfer` event (reloading the balance and the whole history for each
+ * froze the wallet); connections open and close in bursts, each a `status` event.
  */
 export interface Coalesced {
   trigger(): void;
