@@ -113,6 +113,43 @@ describe('reliable broadcast (Bracha)', () => {
     assert.equal(s4.output, undefined, 'never delivers twice');
   });
 
+  it('fast path: delivers on ECHOs from all n nodes, before any READY; n−1 ECHOs are not enough', () => {
+    const value = enc('v');
+    const digest = rbcDigest(value);
+    const rbc = new ReliableBroadcast(paramsFor(4), 3, 0);
+    const s0 = rbc.handle(0, { t: 'val', value });
+    assert.deepEqual(s0.messages.map((m) => m.message.t), ['echo']);
+    rbc.handle(0, { t: 'echo', digest });
+    const s2 = rbc.handle(1, { t: 'echo', digest });
+    assert.deepEqual(s2.messages.map((m) => m.message.t), ['ready'], 'n−f = 3 ECHOs with our own: READY');
+    assert.equal(s2.output, undefined, 'n−1 ECHOs and no READY: not yet');
+    const s3 = rbc.handle(2, { t: 'echo', digest });
+    assert.deepEqual(s3.output, value, 'all 4 echoed it: delivered without waiting for READYs');
+    assert.equal(rbc.handle(0, { t: 'ready', digest }).output, undefined, 'and never twice');
+  });
+
+  for (const n of [4, 7]) {
+    it(`n=${n}, all honest: every node delivers two message delays after the proposal (VAL, then ECHO), not three`, () => {
+      const params = paramsFor(n);
+      const nodes = Array.from({ length: n }, (_, me) => new ReliableBroadcast(params, me, 0));
+      // lock-step delivery: every message sent in one step arrives in the next
+      let inFlight = nodes[0]!.propose(enc('p')).messages.map((m) => ({ from: 0, message: m.message }));
+      let delays = 0;
+      while (nodes.some((rbc) => rbc.delivered === undefined)) {
+        assert.ok(++delays <= 10, 'nothing delivered');
+        const next: typeof inFlight = [];
+        for (const { from, message } of inFlight) {
+          nodes.forEach((rbc, to) => {
+            if (to !== from) next.push(...rbc.handle(from, message).messages.map((m) => ({ from: to, message: m.message })));
+          });
+        }
+        inFlight = next;
+      }
+      assert.equal(delays, 2);
+      for (const rbc of nodes) assert.deepEqual(rbc.delivered, enc('p'));
+    });
+  }
+
   it('answers a WANT with the value it holds, once per node, and not for a value it lacks', () => {
     const rbc = new ReliableBroadcast(paramsFor(4), 1, 0);
     const value = enc('v');

@@ -13,6 +13,16 @@
  * READYs it also sends READY (amplification: at least one honest node saw n−f echoes, so
  * joining cannot create a second value); on 2f+1 READYs, with the value known, it delivers.
  *
+ * Fast path: a node that holds ECHOs for one digest from all n nodes delivers at once, a
+ * message delay before the READYs would arrive. That is safe: all n include every honest
+ * node, and an honest node echoes once, so no honest node echoes another digest; another
+ * digest then gets at most f ECHOs, fewer than the n−f a READY needs (and f+1 READYs need
+ * an honest READY first), so it can never gather 2f+1 READYs (agreement). Every honest node
+ * echoed this digest, so each holds its value and sees at least n−f ECHOs for it, sends
+ * READY, and delivers on the 2f+1 READYs that follow (totality). With every seat timely this
+ * is the common case, and every proposal's agreement starts one hop sooner; with a slow or
+ * silent node the READY path delivers as before.
+ *
  * Why digests: plain Bracha echoes the whole value, n² copies of it per instance. A seat's
  * proposal under load is tens of kB, and the round's ECHOs were most of the bytes the tabs
  * sent. With digests the value travels once per node, in VAL.
@@ -215,6 +225,14 @@ export class ReliableBroadcast {
 
   #tryDeliver(step: RbcStep): void {
     if (this.#delivered !== undefined) return;
+    for (const [digest, count] of this.#echoCount) {
+      // the fast path (file header): all n echoed it, ourselves included, so we hold it
+      const value = count >= this.params.n ? this.#values.get(digest) : undefined;
+      if (value === undefined) continue;
+      this.#delivered = value;
+      step.output = value;
+      return;
+    }
     for (const [digest, count] of this.#readyCount) {
       if (count < 2 * this.params.f + 1) continue;
       const value = this.#values.get(digest);
