@@ -29,6 +29,9 @@ export type StarNode = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unkn
  */
 export const DISCOVERY_INTERVAL_MS = 10_000;
 
+/** how long one dial, and the answering side's upgrade of it, may take */
+const DIAL_TIMEOUT_MS = 20_000;
+
 export async function createStarNode(): Promise<StarNode> {
   return createLibp2p({
     addresses: {
@@ -49,7 +52,17 @@ export async function createStarNode(): Promise<StarNode> {
     connectionManager: {
       maxConnections: 64,
       maxParallelDials: 8,
-      dialTimeout: 20_000,
+      dialTimeout: DIAL_TIMEOUT_MS,
+      // libp2p gives each address of a dial 6 s and the answering side 10 s to finish an
+      // inbound upgrade. A direct dial to a tab is one address and a chain of steps, each on
+      // a busy main thread at both ends (a relayed connection with its noise handshake, the
+      // SDP offer and answer through it, ICE, DTLS, the data channel). With 16 tabs on 2
+      // cores they took longer: one finality run logged 276 direct dials that failed with
+      // "signal timed out", and the last tabs opened never got a direct connection. Each
+      // failure had cost most of the work of a success. Both sides now allow the dial's
+      // whole budget.
+      addressDialTimeout: DIAL_TIMEOUT_MS,
+      inboundUpgradeTimeout: DIAL_TIMEOUT_MS,
       // every Star on one machine or behind one NAT shares a host address; the default of 5
       // inbound connections per second per host refuses a burst of Stars dialing in
       inboundConnectionThreshold: 100,
