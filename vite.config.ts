@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type InlineConfig } from 'vite';
+import { oneSendPerMessage } from './web/build/one-send-per-message.ts';
 
 const root = import.meta.dirname;
 const outDir = resolve(root, 'dist');
@@ -14,7 +15,7 @@ const buildOptions = { outDir, emptyOutDir: false, target: 'es2022', sourcemap: 
 export default defineConfig({
   root: resolve(root, 'web/wallet'),
   publicDir: resolve(root, 'public'),
-  plugins: [react()],
+  plugins: [react(), oneSendPerMessage()],
   logLevel: 'warn',
   build: buildOptions,
 });
@@ -26,6 +27,7 @@ export function libraryBuilds(): InlineConfig[] {
     root,
     publicDir: false,
     logLevel: 'warn',
+    plugins: [oneSendPerMessage()],
     build: {
       ...buildOptions,
       lib: { entry: resolve(root, entry), name, formats, fileName: (format) => (format === 'es' ? `${fileName}.mjs` : `${fileName}.js`) },
