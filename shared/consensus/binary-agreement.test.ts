@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BinaryAgreement, type BaMessage } from './binary-agreement.ts';
 import { seededCoin, type Coin } from './coin.ts';
 import { corruptBa } from './byzantine.ts';
-import { simulate, type Behaviour } from './simulator.ts';
+import { lockStepDelays, simulate, type Behaviour } from './simulator.ts';
 import { paramsFor } from './types.ts';
 
 function runBa(n: number, inputs: boolean[], behaviours: Behaviour[], seed: number) {
@@ -65,19 +65,8 @@ describe('binary agreement (MMR with TERM)', () => {
 
   it('all honest, input 1, coin 1: decides after two message delays (BVAL, then AUX; no CONF step)', () => {
     const nodes = Array.from({ length: 4 }, (_, me) => new BinaryAgreement(paramsFor(4), me, seededCoin(new Uint8Array(1), 0)));
-    // lock-step delivery: every message sent in one step arrives in the next
-    let inFlight = nodes.flatMap((ba, from) => ba.input(true).messages.map((m) => ({ from, message: m.message })));
-    let delays = 0;
-    while (nodes.some((ba) => ba.decision === undefined)) {
-      assert.ok(++delays <= 10, 'no decision');
-      const next: typeof inFlight = [];
-      for (const { from, message } of inFlight) {
-        nodes.forEach((ba, to) => {
-          if (to !== from) next.push(...ba.handle(from, message).messages.map((m) => ({ from: to, message: m.message })));
-        });
-      }
-      inFlight = next;
-    }
+    const first = nodes.map((ba, from) => ({ from, messages: ba.input(true).messages }));
+    const delays = lockStepDelays(nodes, first, () => nodes.every((ba) => ba.decision !== undefined));
     assert.equal(delays, 2);
     for (const ba of nodes) assert.equal(ba.decision, true);
   });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { digestHex, ReliableBroadcast, type RbcMessage } from './reliable-broadcast.ts';
 import { corruptRbc } from './byzantine.ts';
-import { simulate, type Behaviour } from './simulator.ts';
+import { lockStepDelays, simulate, type Behaviour } from './simulator.ts';
 import { paramsFor, type NodeId } from './types.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -132,19 +132,8 @@ describe('reliable broadcast (Bracha)', () => {
     it(`n=${n}, all honest: every node delivers two message delays after the proposal (VAL, then ECHO), not three`, () => {
       const params = paramsFor(n);
       const nodes = Array.from({ length: n }, (_, me) => new ReliableBroadcast(params, me, 0));
-      // lock-step delivery: every message sent in one step arrives in the next
-      let inFlight = nodes[0]!.propose(enc('p')).messages.map((m) => ({ from: 0, message: m.message }));
-      let delays = 0;
-      while (nodes.some((rbc) => rbc.delivered === undefined)) {
-        assert.ok(++delays <= 10, 'nothing delivered');
-        const next: typeof inFlight = [];
-        for (const { from, message } of inFlight) {
-          nodes.forEach((rbc, to) => {
-            if (to !== from) next.push(...rbc.handle(from, message).messages.map((m) => ({ from: to, message: m.message })));
-          });
-        }
-        inFlight = next;
-      }
+      const first = [{ from: 0, messages: nodes[0]!.propose(enc('p')).messages }];
+      const delays = lockStepDelays(nodes, first, () => nodes.every((rbc) => rbc.delivered !== undefined));
       assert.equal(delays, 2);
       for (const rbc of nodes) assert.deepEqual(rbc.delivered, enc('p'));
     });

@@ -226,3 +226,30 @@ export class MinHeap<T> {
     return top;
   }
 }
+
+/**
+ * Lock-step delivery, for counting message delays: every message sent in one step reaches
+ * its receivers (every other node for 'all') in the next. `first` is what the nodes sent to
+ * start; returns how many message delays passed until `done()`, or throws after `maxDelays`.
+ */
+export function lockStepDelays<M>(
+  nodes: ReadonlyArray<{ handle(from: NodeId, message: M): { messages: Outgoing<M>[] } }>,
+  first: Array<{ from: NodeId; messages: Outgoing<M>[] }>,
+  done: () => boolean,
+  maxDelays = 10,
+): number {
+  const flatten = (sent: Array<{ from: NodeId; messages: Outgoing<M>[] }>) => sent.flatMap(({ from, messages }) => messages.map((m) => ({ from, ...m })));
+  let inFlight = flatten(first);
+  let delays = 0;
+  while (!done()) {
+    if (++delays > maxDelays) throw new Error(`not done after ${maxDelays} message delays`);
+    const next: Array<{ from: NodeId; messages: Outgoing<M>[] }> = [];
+    for (const { from, to, message } of inFlight) {
+      nodes.forEach((node, me) => {
+        if (me !== from && (to === 'all' || to === me)) next.push({ from: me, messages: node.handle(from, message).messages });
+      });
+    }
+    inFlight = flatten(next);
+  }
+  return delays;
+}
