@@ -211,8 +211,11 @@ async function explainTail(timed: readonly Timed[], galaxyUrl: string, median: n
     // the two ends' connections now (a snapshot at the end, not at the time)
     const links = (tab: StarTab) =>
       tab.page.evaluate(async () => {
-        const st = await (await window.starweave.connect()).status();
-        return { relay: st.relay, peers: st.peers.length, direct: st.peers.filter((p) => p.direct).length, addresses: st.peers.flatMap((p) => (p.address ? [p.address] : [])) };
+        const star = await window.starweave.connect();
+        const st = await star.status();
+        // the relay forwards every message a tab without direct peers gets: a low score there cuts it off
+        const relayScore = st.relayInfo.peerId && star.debug ? star.debug.peerScore(st.relayInfo.peerId) : Number.NaN;
+        return { relay: st.relay, relayScore, peers: st.peers.length, direct: st.peers.filter((p) => p.direct).length, addresses: st.peers.flatMap((p) => (p.address ? [p.address] : [])) };
       });
     const [fromLinks, toLinks, toAddress] = await Promise.all([links(s.tab), links(s.to), addressOf(s.to)]);
     const proof = await fetch(`${galaxyUrl}/proof/${s.id}`, { headers: { accept: 'application/json' } });
@@ -222,7 +225,7 @@ async function explainTail(timed: readonly Timed[], galaxyUrl: string, median: n
         `sender saw ${await seen(s.tab)}; receiver saw ${await seen(s.to)}; ` +
         `proposal ${height ? `final at height ${height.height}, +${((height.time - s.at) / 1000).toFixed(1)} s` : 'not final at the Galaxy'}; ` +
         `now the sender has ${fromLinks.peers} peers (${fromLinks.direct} direct, ${fromLinks.addresses.includes(toAddress) ? 'the receiver among them' : 'not the receiver'}), ` +
-        `the receiver ${toLinks.peers} (${toLinks.direct} direct), relay ${toLinks.relay}`,
+        `the receiver ${toLinks.peers} (${toLinks.direct} direct), relay ${toLinks.relay}; gossip score of the relay: sender ${fromLinks.relayScore.toFixed(1)}, receiver ${toLinks.relayScore.toFixed(1)}`,
     );
   }
 }
