@@ -6,16 +6,18 @@
  */
 import { registerHooks, type LoadHookContext, type LoadFnOutput } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { patchSource } from '../shared/net/one-send-per-message.ts';
+import { isPatched, patchSource } from '../shared/net/one-send-per-message.ts';
 
 type NextLoad = (url: string, context?: Partial<LoadHookContext>) => LoadFnOutput;
 
 /** The load hook: the patched source for a module with a patch, the module as loaded otherwise. */
 export function loadPatched(url: string, context: LoadHookContext, nextLoad: NextLoad): LoadFnOutput {
   const loaded = nextLoad(url, context);
-  if (!url.startsWith('file:') || loaded.source === undefined || loaded.source === null) return loaded;
+  // every module of the relay passes here at start-up: only the patched ones are decoded
+  const path = url.startsWith('file:') ? fileURLToPath(url) : undefined;
+  if (path === undefined || !isPatched(path) || loaded.source === undefined || loaded.source === null) return loaded;
   const source = typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source as Uint8Array);
-  const patched = patchSource(fileURLToPath(url), source);
+  const patched = patchSource(path, source);
   return patched === undefined ? loaded : { ...loaded, source: patched };
 }
 

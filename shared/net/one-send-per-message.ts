@@ -41,10 +41,20 @@ export const PATCHES: readonly Patch[] = [
   },
 ];
 
+/** The patch for a module (by its resolved path or id), if there is one. */
+function patchFor(id: string): Patch | undefined {
+  const path = id.replaceAll('\\', '/').split('?')[0]!;
+  return PATCHES.find((p) => path.endsWith(p.file));
+}
+
+/** Whether a module has a patch: lets a loader skip reading the source of every other one. */
+export function isPatched(id: string): boolean {
+  return patchFor(id) !== undefined;
+}
+
 /** The patched source of a module, `undefined` when no patch is for it; throws when its patch no longer applies. */
 export function patchSource(id: string, code: string): string | undefined {
-  const path = id.replaceAll('\\', '/').split('?')[0]!;
-  const patch = PATCHES.find((p) => path.endsWith(p.file));
+  const patch = patchFor(id);
   if (!patch) return undefined;
   if (!patch.find.test(code)) {
     throw new Error(`one-send-per-message: ${patch.file} no longer has the code this build patches; check whether the new version still sends a message's chunks one by one, then update or drop the patch (shared/net/one-send-per-message.ts)`);

@@ -7,8 +7,7 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { WebRTC } from '@multiformats/multiaddr-matcher';
 import { DialPlanner } from '../../shared/net/dial-planner.ts';
-
-const DIAL_TIMEOUT_MS = 20_000;
+import { DIAL_TIMEOUT_MS } from './libp2p-node.ts';
 const TICK_MS = 500;
 
 export function isDirect(conn: Connection): boolean {

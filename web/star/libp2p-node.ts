@@ -30,7 +30,7 @@ export type StarNode = Libp2p<{ pubsub: GossipSub; identify: unknown; ping: unkn
 export const DISCOVERY_INTERVAL_MS = 10_000;
 
 /** how long one dial, and the answering side's upgrade of it, may take */
-const DIAL_TIMEOUT_MS = 20_000;
+export const DIAL_TIMEOUT_MS = 20_000;
 
 export async function createStarNode(): Promise<StarNode> {
   return createLibp2p({
