@@ -231,8 +231,8 @@ export class ChainService {
     return balanceOf(this.engine.ledger, pk, this.hooks.finality, this.hooks.finalBalance);
   }
 
-  history(): Transfer[] {
-    return historyOf(this.engine.ledger, this.signer.pk, this.hooks.finality);
+  history(limit?: number): Transfer[] {
+    return historyOf(this.engine.ledger, this.signer.pk, this.hooks.finality, limit);
   }
 
   /** Half-blocks changed finality state: this account's transfers they belong to are shown again. */

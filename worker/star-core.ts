@@ -213,8 +213,8 @@ export class StarCore {
     return attempt(() => this.service().balance(address));
   }
 
-  history(): Promise<Result<Transfer[]>> {
-    return attempt(() => this.service().history());
+  history(limit?: number): Promise<Result<Transfer[]>> {
+    return attempt(() => this.service().history(limit));
   }
 
   /** The Merkle path and Galaxy signatures that make half-block `id` final (undefined while it is not). */

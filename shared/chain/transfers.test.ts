@@ -72,6 +72,22 @@ describe('transfer status with finality', () => {
     const [t] = historyOf(ledger, bob.pk, lookup({ [id(p)]: 'final', [id(a)]: 'final' }));
     assert.equal(t?.status, 'final');
   });
+
+  it('history with a limit lists the newest transfers only, newest first', () => {
+    // alice's own chain runs forward in time; what bob and carol send her interleaves with it
+    const ledger = new Ledger(new Map([alice, bob, carol].map((a) => [toHex(a.pk), 100])));
+    const chains: Array<[typeof alice, number[]]> = [[alice, [2_000, 6_000]], [bob, [1_000, 5_000]], [carol, [3_000, 4_000]]];
+    for (const [account, times] of chains) {
+      let prev: HalfBlock | undefined;
+      for (const time of times) {
+        prev = nextBlock(account, prev, { linkPk: account === alice ? bob.pk : alice.pk, amount: 1, time });
+        assert.equal(ledger.apply(prev, { signatureValid: true, now }).ok, true);
+      }
+    }
+    assert.deepEqual(historyOf(ledger, alice.pk).map((t) => t.time), [6_000, 5_000, 4_000, 3_000, 2_000, 1_000]);
+    assert.deepEqual(historyOf(ledger, alice.pk, undefined, 3).map((t) => t.time), [6_000, 5_000, 4_000]);
+    assert.equal(historyOf(ledger, alice.pk, undefined, 10).length, 6);
+  });
 });
 
 describe('final balance', () => {

@@ -82,18 +82,24 @@ export function proposalOf(ledger: Ledger, stored: StoredBlock): StoredBlock | u
   return b.linkSeq === 0 ? stored : ledger.block(b.linkPk, b.linkSeq);
 }
 
-/** Every transfer this account sent or received (agreed or still waiting), newest first. */
-export function historyOf(ledger: Ledger, self: Uint8Array, finality?: FinalityLookup): Transfer[] {
+/**
+ * Every transfer this account sent or received (agreed or still waiting), newest first; the
+ * newest `limit` only when given. The status of each listed transfer is worked out, so a
+ * page that shows the newest hundred asks for those (statusOf for hundreds of rows on every
+ * reload was a tenth of a busy worker's time).
+ */
+export function historyOf(ledger: Ledger, self: Uint8Array, finality?: FinalityLookup, limit = Infinity): Transfer[] {
   const seen = new Set<string>();
-  const out: Transfer[] = [];
+  const proposals: StoredBlock[] = [];
   const add = (p: StoredBlock | undefined) => {
     if (!p || seen.has(p.id)) return;
     seen.add(p.id);
-    out.push(transferOf(ledger, p, self, finality));
+    proposals.push(p);
   };
   for (const b of ledger.chain(self)) add(proposalOf(ledger, b));
   for (const p of ledger.proposalsTo(self)) add(p);
-  return out.sort((a, b) => b.time - a.time);
+  proposals.sort((a, b) => b.block.time - a.block.time);
+  return proposals.slice(0, limit).map((p) => transferOf(ledger, p, self, finality));
 }
 
 export interface Balance {

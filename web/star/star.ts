@@ -233,9 +233,14 @@ export class Star {
     return unwrap(await this.core.transferStatus(id));
   }
 
-  async history(): Promise<Transfer[]> {
+  /** This account's transfers, newest first: all of them, or the newest `limit`. */
+  async history(options: { limit?: number } = {}): Promise<Transfer[]> {
+    const { limit } = options;
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+      throw new StarError('INVALID_ARGUMENT', `history limit must be a positive whole number, got ${String(limit)}; leave it out for the whole history`);
+    }
     await this.chainReady();
-    return unwrap(await this.core.history());
+    return unwrap(await this.core.history(limit));
   }
 
   /**

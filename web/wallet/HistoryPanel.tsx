@@ -25,7 +25,8 @@ export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star,
     let stopped = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
     const load = () => {
-      star.history().then(
+      // one row more than is shown, to know whether there are more to show
+      star.history(showAll ? {} : { limit: HISTORY_ROWS + 1 }).then(
         (list) => {
           if (stopped) return;
           setTransfers(list);
@@ -44,7 +45,7 @@ export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star,
       stopped = true;
       clearTimeout(retry);
     };
-  }, [star, refresh]);
+  }, [star, refresh, showAll]);
 
   return (
     <section aria-label="history">
@@ -73,7 +74,7 @@ export const HistoryPanel = memo(function HistoryPanel(props: { star: Pick<Star,
       )}
       {transfers !== null && transfers.length > HISTORY_ROWS && (
         <button type="button" onClick={() => setShowAll(!showAll)} data-testid="history-more">
-          {showAll ? `Show the newest ${HISTORY_ROWS}` : `Show all ${transfers.length} transfers`}
+          {showAll ? `Show the newest ${HISTORY_ROWS}` : 'Show all transfers'}
         </button>
       )}
     </section>
