@@ -10,7 +10,7 @@ import type { InboxMessage, StorageStats } from '../shared/api.ts';
 import { bytesEqual } from '../shared/codec/cbor.ts';
 import { addressFromPublicKey, publicKeyFromAddress } from '../shared/chain/address.ts';
 import { ChainEngine, type IngestReport } from '../shared/chain/chain-engine.ts';
-import { decodeChainMessage, encodeChainMessage, GOSSIP_LIMITS, MAX_PROOFS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
+import { decodeChainMessage, encodeChainMessage, gossipBlockMessages, GOSSIP_LIMITS, MAX_GOSSIP_BLOCKS, MAX_PROOFS, STREAM_LIMITS, type ProofBytes } from '../shared/chain/chain-message.ts';
 import { answerSyncRequest, EMPTY_SYNC_ANSWER } from '../shared/chain/chain-sync.ts';
 import { decodeHalfBlock, encodeHalfBlock, signingBytes, type HalfBlock, type UnsignedHalfBlock } from '../shared/chain/half-block.ts';
 import { checkProof, type FraudProof, type StoredBlock } from '../shared/chain/ledger.ts';
@@ -87,6 +87,11 @@ export class ChainService {
   private readonly lastDelivery = new Map<string, number>();
   /** appends to this account's chain, one at a time */
   private ownChain: Promise<unknown> = Promise.resolve();
+  /** appends queued or running: the blocks of one burst leave together when the last is done */
+  private appending = 0;
+  /** this account's stored blocks not gossiped yet, and the online receivers not yet sent theirs */
+  private unpublished: Uint8Array[] = [];
+  private readonly undelivered = new Map<string, Uint8Array>();
   /** agreements being signed, by proposal id, so a transfer delivery can wait for its answer */
   private readonly agreements = new Map<string, Promise<Uint8Array | undefined>>();
   /** every fraud proof this Star holds, handed to whoever syncs from it */
@@ -210,14 +215,13 @@ export class ChainService {
     if (this.engine.ledger.isBlocked(this.signer.pk)) {
       throw new StarError('ACCOUNT_BLOCKED', 'this account signed two conflicting blocks (a fraud proof exists), so every Star refuses its transfers; restore a different account');
     }
-    const bytes = await this.appendOwn(() => this.engine.propose(toPk, amount, memo, now), now);
-    const id = toHex(sha256(bytes));
-    this.lastDelivery.delete(toHex(toPk));
-    // online: delivered straight away; away: also left in its inbox, so it is countersigned
-    // when it returns even if this Star has closed by then
-    if (this.presence.get(toPk, now)) this.deliverPendingTo(toPk, now);
-    else this.hooks.inbox?.(toPk, bytes);
-    return { id };
+    // online: delivered straight away (with the rest of the burst); away: also left in its
+    // inbox, so it is countersigned when it returns even if this Star has closed by then
+    const bytes = await this.appendOwn(() => this.engine.propose(toPk, amount, memo, now), now, (_, bytes) => {
+      if (this.presence.get(toPk, now)) this.undelivered.set(toHex(toPk), toPk);
+      else this.hooks.inbox?.(toPk, bytes);
+    });
+    return { id: toHex(sha256(bytes)) };
   }
 
   status(id: string): TransferStatus {
@@ -393,8 +397,13 @@ export class ChainService {
   /**
    * Builds, signs, stores and publishes the next block of this account's chain, one at a
    * time. `build` runs inside the queue, so it sees the head the previous append left.
+   * Publishing waits for the end of the burst: while more appends are queued (concurrent
+   * transfers, the agreements to a delivery of many proposals) the blocks collect, and the
+   * last append sends them as few gossip messages and one delivery per receiver. A lone
+   * append is sent at once, as before.
    */
-  private appendOwn(build: () => UnsignedHalfBlock, now: number, after?: (block: HalfBlock) => Promise<void>): Promise<Uint8Array> {
+  private appendOwn(build: () => UnsignedHalfBlock, now: number, after?: (block: HalfBlock, bytes: Uint8Array) => Promise<void> | void): Promise<Uint8Array> {
+    this.appending++;
     const run = async (): Promise<Uint8Array> => {
       const unsigned = build();
       const block: HalfBlock = { ...unsigned, sig: await this.signer.sign(signingBytes(unsigned)) };
@@ -402,13 +411,30 @@ export class ChainService {
       const report = this.engine.ingest([{ bytes, block, hash: sha256(bytes), signatureValid: true }], now);
       if (report.outcomes[0]?.outcome !== 'accepted') throw new StarError('MALFORMED', `own block refused: ${report.outcomes[0]?.reason ?? 'unknown'}`);
       await this.apply(report, now); // stored before it is published
-      await after?.(block);
-      this.out.publish(CHAIN_TOPIC, encodeChainMessage({ t: 'blocks', blocks: [bytes], more: false, proofs: [] }));
+      await after?.(block, bytes);
+      this.unpublished.push(bytes);
+      // a long burst goes out a gossip message's worth at a time
+      if (this.unpublished.length >= MAX_GOSSIP_BLOCKS) this.sendOwn(now);
       return bytes;
     };
     const result = this.ownChain.then(run, run);
-    this.ownChain = result.catch(() => undefined);
+    const done = () => {
+      if (--this.appending === 0) this.sendOwn(now);
+    };
+    // registered before the caller's await, so the burst is out before the last caller resumes
+    this.ownChain = result.then(done, done);
     return result;
+  }
+
+  /** The end of a burst of appends: its blocks to gossip, its proposals to their online receivers. */
+  private sendOwn(now: number): void {
+    for (const m of gossipBlockMessages(this.unpublished)) this.out.publish(CHAIN_TOPIC, m);
+    this.unpublished = [];
+    for (const [id, pk] of this.undelivered) {
+      this.lastDelivery.delete(id);
+      this.deliverPendingTo(pk, now);
+    }
+    this.undelivered.clear();
   }
 
   private deliverPendingTo(receiver: Uint8Array, now: number): void {

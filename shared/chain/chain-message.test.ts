@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeCanonical } from '../codec/cbor.ts';
-import { decodeChainMessage, encodeChainMessage, GOSSIP_LIMITS, MAX_GOSSIP_BLOCKS, STREAM_LIMITS, type ChainMessage } from './chain-message.ts';
+import { MAX_HALF_BLOCK_BYTES } from './half-block.ts';
+import { decodeChainMessage, encodeChainMessage, gossipBlockMessages, GOSSIP_LIMITS, MAX_GOSSIP_BLOCKS, STREAM_LIMITS, type ChainMessage } from './chain-message.ts';
 
 const block = new Uint8Array(200).fill(1);
 
@@ -28,5 +29,24 @@ describe('chain messages', () => {
       const d = decodeChainMessage(encodeCanonical(v as never), STREAM_LIMITS);
       assert.equal(d.ok, false, JSON.stringify(v));
     }
+  });
+
+  it('packs a burst of blocks into as few gossip messages as the limits allow, in order', () => {
+    const burst = (n: number, size: number) => Array.from({ length: n }, (_, i) => new Uint8Array(size).fill(i % 251));
+    const unpack = (messages: Uint8Array[]) =>
+      messages.flatMap((m) => {
+        const d = decodeChainMessage(m, GOSSIP_LIMITS);
+        assert.ok(d.ok && d.value.t === 'blocks', 'every message decodes within the gossip limits');
+        return d.value.blocks;
+      });
+    assert.deepEqual(gossipBlockMessages([]), []);
+    const small = burst(2 * MAX_GOSSIP_BLOCKS + 1, 200);
+    const smallMessages = gossipBlockMessages(small);
+    assert.equal(smallMessages.length, 3, 'by count');
+    assert.deepEqual(unpack(smallMessages), small);
+    const big = burst(MAX_GOSSIP_BLOCKS, MAX_HALF_BLOCK_BYTES);
+    const bigMessages = gossipBlockMessages(big);
+    assert.equal(bigMessages.length, 2, 'by bytes: 64 largest blocks are more than one message holds');
+    assert.deepEqual(unpack(bigMessages), big);
   });
 });
