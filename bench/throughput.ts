@@ -6,7 +6,8 @@
  * runs dry by the random walk of its balance before its receipts are agreed), and once the
  * payouts are final every tab keeps `window` transfers of 1 in flight, each to a random
  * other tab: a transfer leaves the window when its sender sees it `final` (the same
- * `transfer` event as bench/finality.ts) or `rejected`, and the next one is sent at once.
+ * `transfer` event as bench/finality.ts) or `rejected`, and the next one is sent at once
+ * (those missing together, concurrently: see startDriver).
  * The load is closed-loop, so the senders never outrun the network: what becomes final per
  * second is what the network sustains with that many transfers in flight (by Little's law,
  * in flight / latency), not a queue building up. The tabs drive themselves; the harness
@@ -127,8 +128,10 @@ const TAIL_MS = 60_000;
 
 /**
  * Starts the tab's own closed-loop sender: `inFlight` transfers outstanding until its
- * `stopAt`. A failed transfer() ends the refill pass, so a failing tab tries again on the
- * next event or tick (every 250 ms) instead of spinning.
+ * `stopAt`. What is missing is submitted at once, concurrently, as a busy dApp would: the
+ * worker sends such a burst of its blocks as one gossip message (worker/chain-service.ts).
+ * A failed transfer() pauses refills until the next tick (every 250 ms), so a failing tab
+ * tries again later instead of spinning.
  */
 function startDriver(page: Page, targets: string[], inFlight: number, stopAt: number): Promise<void> {
   return page.evaluate(
@@ -137,32 +140,25 @@ function startDriver(page: Page, targets: string[], inFlight: number, stopAt: nu
       const rec: TabRecord = { sent: {}, finalAt: {}, finalHeight: {}, rejectedAt: {}, failures: {}, stopAt };
       window.__throughput = rec;
       const open = new Set<string>();
-      let busy = false;
-      let again = false;
-      const refill = async (): Promise<void> => {
-        if (busy) {
-          again = true;
-          return;
-        }
-        busy = true;
-        try {
-          do {
-            again = false;
-            while (open.size < inFlight && Date.now() < rec.stopAt) {
-              const at = Date.now();
-              try {
-                const { id } = await star.transfer(targets[Math.floor(Math.random() * targets.length)]!, 1, 'bench');
-                rec.sent[id] = at;
-                open.add(id);
-              } catch (err) {
-                const code = (err as { code?: string }).code ?? 'UNKNOWN';
-                rec.failures[code] = (rec.failures[code] ?? 0) + 1;
-                break;
-              }
-            }
-          } while (again && Date.now() < rec.stopAt);
-        } finally {
-          busy = false;
+      let submitting = 0;
+      let pausedUntil = 0;
+      const refill = (): void => {
+        while (open.size + submitting < inFlight && Date.now() < rec.stopAt && Date.now() >= pausedUntil) {
+          const at = Date.now();
+          submitting++;
+          star.transfer(targets[Math.floor(Math.random() * targets.length)]!, 1, 'bench').then(
+            ({ id }) => {
+              submitting--;
+              rec.sent[id] = at;
+              open.add(id);
+            },
+            (err: unknown) => {
+              submitting--;
+              const code = (err as { code?: string }).code ?? 'UNKNOWN';
+              rec.failures[code] = (rec.failures[code] ?? 0) + 1;
+              pausedUntil = Date.now() + 250;
+            },
+          );
         }
       };
       star.on('transfer', (t) => {
@@ -173,10 +169,10 @@ function startDriver(page: Page, targets: string[], inFlight: number, stopAt: nu
         } else if (t.status === 'rejected') rec.rejectedAt[t.id] = Date.now();
         else return;
         open.delete(t.id);
-        void refill();
+        refill();
       });
-      const tick = setInterval(() => (Date.now() < rec.stopAt ? void refill() : clearInterval(tick)), 250);
-      void refill();
+      const tick = setInterval(() => (Date.now() < rec.stopAt ? refill() : clearInterval(tick)), 250);
+      refill();
     },
     { targets, inFlight, stopAt },
   );
