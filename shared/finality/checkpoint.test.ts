@@ -10,6 +10,7 @@ import {
   certVerifyItems,
   checkpointHash,
   checkpointSigningBytes,
+  blocksMatchEntries,
   decodeCheckpointCert,
   decodeProposal,
   encodeCheckpointCert,
@@ -227,6 +228,19 @@ describe('checkpoint certificates', () => {
     rejects(new Uint8Array(MAX_CERT_BYTES + 1), /too large/);
     const tooMany = Array.from({ length: MAX_CHECKPOINT_BLOCKS + 1 }, () => cp.entries[0]!);
     rejects(encodeCanonical({ ...raw, checkpoint: { ...raw.checkpoint, entries: tooMany } }), /entries/);
+  });
+
+  it('another copy of a checked certificate decodes; a copy with the same entries and other block bytes is still refused', () => {
+    const first = makeCert(blocks, [0, 1, 2]).cert;
+    const second = makeCert(blocks, [1, 2, 3]).cert;
+    assert.ok(decodeCheckpointCert(encodeCheckpointCert(first)).ok);
+    const d = decodeCheckpointCert(encodeCheckpointCert(second));
+    assert.ok(d.ok && blocksMatchEntries(d.value), 'the other seats\' copy is as good');
+    assert.deepEqual(plain(d.value), plain(second));
+    // same round, cluster and entries as the one checked, one block swapped for another
+    const other = chain(carol, alice, 1)[0]!.bytes;
+    rejects(encodeCheckpointCert({ ...second, blocks: [other, ...second.blocks.slice(1)] }), /hash/);
+    rejects(encodeCheckpointCert({ ...second, blocks: [second.blocks[1]!, second.blocks[0]!, ...second.blocks.slice(2)] }), /hash/);
   });
 
   it('one-byte mutations never throw and never decode to the same certificate', () => {

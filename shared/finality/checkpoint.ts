@@ -199,19 +199,49 @@ export function decodeCheckpointCert(bytes: Uint8Array): Decoded<CheckpointCert>
     const checkpoint = parseCheckpoint(r.checkpoint, 'checkpoint');
     const blocks = list(r.blocks, MAX_CHECKPOINT_BLOCKS, 'cert blocks').map((b, i) => byteString(b, 1, MAX_HALF_BLOCK_BYTES, `cert block ${i}`));
     if (blocks.length !== checkpoint.entries.length) malformed(`${blocks.length} blocks for ${checkpoint.entries.length} entries`);
-    let last: { id: string; seq: number } | undefined;
-    blocks.forEach((b, i) => {
-      if (!bytesEqual(sha256(b), checkpoint.entries[i]!)) malformed(`block ${i} does not hash to its entry`);
-      const d = decodeHalfBlock(b);
-      if (!d.ok) malformed(`block ${i}: ${d.reason}`);
-      const here = { id: toHex(d.value.pk), seq: d.value.seq };
-      if (last && compareCandidates(last, here) >= 0) malformed(`block ${i} is out of checkpoint order`);
-      last = here;
-    });
+    if (!sameAsChecked(checkpoint, blocks)) {
+      let last: { id: string; seq: number } | undefined;
+      blocks.forEach((b, i) => {
+        if (!bytesEqual(sha256(b), checkpoint.entries[i]!)) malformed(`block ${i} does not hash to its entry`);
+        const d = decodeHalfBlock(b);
+        if (!d.ok) malformed(`block ${i}: ${d.reason}`);
+        const here = { id: toHex(d.value.pk), seq: d.value.seq };
+        if (last && compareCandidates(last, here) >= 0) malformed(`block ${i} is out of checkpoint order`);
+        last = here;
+      });
+    }
     return { checkpoint, blocks, sigs: parseSigs(r.sigs, 'cert sigs') };
   });
-  if (d.ok) blocksChecked.add(d.value);
+  if (d.ok) {
+    blocksChecked.add(d.value);
+    rememberChecked(d.value);
+  }
   return d;
+}
+
+/**
+ * Every seat of a round sends its own certificate of the same checkpoint (the signature
+ * shares differ), and each arrives more than once (gossip, a post to the Galaxy), so the
+ * same hundreds of blocks were hashed and decoded again and again: a seventh of a Galaxy's
+ * time under load. The last certificates checked are kept by (round, cluster); one whose
+ * entries and blocks are the same bytes needs no block checked again: equal bytes hash to
+ * equal entries. Comparing bytes costs a fraction of hashing and decoding them.
+ */
+const CHECKED_KEPT = 16;
+const checkedByRound = new Map<string, { entries: Uint8Array[]; blocks: Uint8Array[] }>();
+const roundKey = (c: Checkpoint) => `${c.round}/${c.cluster}`;
+
+function sameAsChecked(checkpoint: Checkpoint, blocks: readonly Uint8Array[]): boolean {
+  const kept = checkedByRound.get(roundKey(checkpoint));
+  if (!kept || kept.entries.length !== checkpoint.entries.length || kept.blocks.length !== blocks.length) return false;
+  return kept.entries.every((e, i) => bytesEqual(e, checkpoint.entries[i]!)) && kept.blocks.every((b, i) => bytesEqual(b, blocks[i]!));
+}
+
+function rememberChecked(cert: CheckpointCert): void {
+  const key = roundKey(cert.checkpoint);
+  checkedByRound.delete(key);
+  checkedByRound.set(key, { entries: cert.checkpoint.entries, blocks: cert.blocks });
+  if (checkedByRound.size > CHECKED_KEPT) checkedByRound.delete(checkedByRound.keys().next().value!);
 }
 
 /** Certs from decodeCheckpointCert: their blocks were checked against their entries, and certs are never changed. */
