@@ -43,7 +43,8 @@ import {
   verifyFinalityProof,
   type BlackholeBlock,
 } from '../shared/finality/blackhole.ts';
-import { certHasQuorum, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
+import { certHasQuorum, checkpointHash, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
+import { certGossipDelay } from '../shared/finality/round-support.ts';
 import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs, type RoundTiming } from '../shared/finality/star-finality.ts';
 import { checkpointTopic, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, roundTopic, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
@@ -64,6 +65,14 @@ const MAX_CATCH_UP_BYTES = 32 * 1024 * 1024;
 /** a final block whose content is still unknown after this long: fetch its certificates */
 const RESOLVE_AFTER_MS = 3_000;
 const RESOLVE_RETRY_MS = 15_000;
+/**
+ * A seat's turn to put its certificate on gossip comes this long after the previous seat's
+ * (certGossipDelay), unless a copy arrived first: about a gossip hop under load, so the
+ * next seat normally sees the first copy before its turn.
+ */
+export const CERT_GOSSIP_STAGGER_MS = 1_000;
+/** checkpoints whose certificate is on gossip, remembered this many */
+const CERTS_SEEN_KEPT = 64;
 
 export interface FinalityDeps {
   signer: Signer;
@@ -132,6 +141,8 @@ export class FinalityService {
   private readonly rejected = new Set<string>();
   /** the cluster last handed to `out.cluster` (the topics the page is in) */
   private reportedCluster?: number;
+  /** checkpoint hashes (hex) with a certificate on gossip already: a seat's own copy need not go */
+  private readonly certsOnGossip = new Set<string>();
 
   /**
    * Builds the core on the genesis block. Then: hand `hooks()` to the ChainService, and
@@ -274,6 +285,7 @@ export class FinalityService {
         const quorum = seats ? certHasQuorum(c.cert, seats, ok) : ok.length > 0 && ok.every(Boolean);
         verdicts[c.i] = quorum ? 'accept' : 'reject';
         if (!quorum) return;
+        this.noteCertOnGossip(c.cert);
         // a certified checkpoint's blocks are authentic copies: their effects may become final
         this.learnCert(c.cert, false);
         this.handle(this.core.acceptCert(c.cert, ok));
@@ -353,8 +365,8 @@ export class FinalityService {
       for (const cert of o.certs) {
         this.learnCert(cert, false);
         const bytes = encodeCheckpointCert(cert);
-        this.deps.out.publish(checkpointTopic(cert.checkpoint.cluster), bytes);
         this.postCert(bytes);
+        this.gossipCert(cert, bytes);
       }
     }
     for (const hash of o.final) {
@@ -631,6 +643,25 @@ export class FinalityService {
           if (!this.closing.signal.aborted) console.info('starweave: posting a certificate to the Galaxy at', base, 'failed:', (err as Error).message);
         });
     }
+  }
+
+  /** This seat's certificate on CHECKPOINT_TOPIC at its turn, unless another seat's copy came first. */
+  private gossipCert(cert: CheckpointCert, bytes: Uint8Array): void {
+    const { round, cluster } = cert.checkpoint;
+    const id = toHex(checkpointHash(cert.checkpoint));
+    const publish = () => {
+      if (this.closed || this.certsOnGossip.has(id)) return;
+      this.noteCertOnGossip(cert);
+      this.deps.out.publish(checkpointTopic(cluster), bytes);
+    };
+    const delay = certGossipDelay(this.core.seatsOf(round, cluster) ?? [], this.deps.signer.pk, round, CERT_GOSSIP_STAGGER_MS);
+    if (delay === 0) publish();
+    else setTimeout(publish, delay);
+  }
+
+  private noteCertOnGossip(cert: CheckpointCert): void {
+    this.certsOnGossip.add(toHex(checkpointHash(cert.checkpoint)));
+    if (this.certsOnGossip.size > CERTS_SEEN_KEPT) this.certsOnGossip.delete(this.certsOnGossip.values().next().value!);
   }
 
   /** Blocks from a Galaxy, verified here like gossip: quorum signatures in one batch. Inside the queue. */
