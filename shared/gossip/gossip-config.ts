@@ -29,6 +29,11 @@
  *    Measured on an idle 16-tab network: signature checks were 2–5 % of a tab's main
  *    thread, most of them on copies. The id used to hash the data as well: 2 % of the pages'
  *    busy time in a 16-tab profile, and a 60 kB proposal hashed once per copy.
+ *  - IDONTWANT (gossipsub 1.2) goes out only for messages of 16 KiB or more (proposals,
+ *    certificates, Blackhole blocks; gossipsub's default is 512 B). A Star sends it to
+ *    every mesh peer the moment a message arrives, one RPC each, before it forwards the
+ *    message; for a round envelope of a few hundred bytes that cost as much as the
+ *    duplicate it might save, and the duplicate usually crossed it on the way anyway.
  * Application-level rejections (a malformed envelope, a bad signature) are scored through
  * the per-topic invalid-delivery penalty (P4), so a peer that sends garbage drops below the
  * gossip and graylist thresholds after one or two messages.
@@ -36,6 +41,9 @@
 import type { GossipsubOpts } from '@libp2p/gossipsub';
 import { toHex } from '../codec/hex.ts';
 import { createTopicScoreParams, type PeerScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score';
+
+/** Messages at least this large are announced with IDONTWANT to the mesh (see above). */
+export const IDONTWANT_MIN_BYTES = 16 * 1024;
 
 /** Largest RPC frame a Star accepts from one peer (several messages may share a frame). */
 export const MAX_GOSSIP_RPC_BYTES = 512 * 1024;
@@ -54,6 +62,7 @@ export function gossipOptions(role: 'star' | 'relay'): Partial<GossipsubOpts> {
     doPX: role === 'relay',
     runOnLimitedConnection: false,
     maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
+    idontwantMinDataSize: IDONTWANT_MIN_BYTES,
     fastMsgIdFn: fastMessageId,
     scoreParams: {
       IPColocationFactorWeight: 0,
