@@ -54,17 +54,22 @@ export class DirectDialer {
 
   private async dial(peer: string): Promise<void> {
     const known = this.addrs.get(peer);
+    const started = Date.now();
+    // the steps libp2p reports (dial queue, relay, SDP, ICE), so a failure says where it stalled
+    const steps: string[] = [];
+    const onProgress = (evt: { type: string }) => steps.push(`${evt.type} +${((Date.now() - started) / 1000).toFixed(1)} s`);
     try {
       if (!known) throw new Error('no WebRTC address known');
       if (this.node.getConnections(known.id).some(isDirect)) {
         this.planner.directOpened(peer);
         return;
       }
-      const conn = await this.node.dial(known.addrs, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+      const conn = await this.node.dial(known.addrs, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS), onProgress });
       if (isDirect(conn)) this.planner.directOpened(peer);
       else this.planner.dialFailed(peer, Date.now());
     } catch (err) {
-      console.debug(`starweave: direct dial to ${peer} failed: ${(err as Error).message}`);
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      console.debug(`starweave: direct dial to ${peer} failed after ${took} s: ${(err as Error).message}; last steps: ${steps.slice(-3).join(', ') || 'none'}`);
       this.planner.dialFailed(peer, Date.now());
     }
   }
