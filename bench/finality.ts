@@ -240,6 +240,9 @@ export interface BlackholeBlockInfo {
   /** the block's time (the Galaxies' median clock), ms since epoch */
   time: number;
   checkpoints: number;
+  /** half-blocks in its checkpoints (their entries) and those it made final */
+  entries: number;
+  accepted: number;
 }
 
 /** The Galaxy's Blackhole blocks at heights `from`..`to` (both included). */
@@ -253,7 +256,8 @@ export async function blackholeBlocks(galaxyUrl: string, from: number, to: numbe
     if (page.length === 0) break;
     for (const { block } of page) {
       if (block.header.height > to) break;
-      out.push({ height: block.header.height, time: block.header.time, checkpoints: block.body.checkpoints.length });
+      const entries = block.body.checkpoints.reduce((n, c) => n + c.entries.length, 0);
+      out.push({ height: block.header.height, time: block.header.time, checkpoints: block.body.checkpoints.length, entries, accepted: block.body.accepted.length });
     }
     h = page[page.length - 1]!.block.header.height + 1;
   }

@@ -57,10 +57,13 @@ export async function printRoundSteps(label: string, tabs: readonly StarTab[], b
     }
     proposedBlocks.push(...values((t) => t.blocks));
   }
+  // what a round carried: its checkpoint's size, and what the Galaxy made final from it
+  const withCheckpoint = blocks.filter((b) => b.checkpoints > 0);
   const row = ([step, ms]: [string, number[]]) => `${step} ${Math.round(percentile(ms, 50))}/${Math.round(percentile(ms, 90))}`;
   console.error(
     `${label}: round steps, ms after the block that opened the round (p50/p90 over ${steps.get('next block')!.length} rounds of the seats' median): ` +
-      `${[...steps].map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}; ` +
+      `${[...steps].map(row).join('; ')}; half-blocks per proposal p50 ${percentile(proposedBlocks, 50)}, ` +
+      `per checkpoint p50 ${percentile(withCheckpoint.map((b) => b.entries), 50)}, made final per block p50 ${percentile(withCheckpoint.map((b) => b.accepted), 50)}; ` +
       `last seat − first seat: ${[...spreads].map(row).join('; ')}`,
   );
 }
