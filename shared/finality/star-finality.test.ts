@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { signingBytes } from '../chain/half-block.ts';
+import { halfBlockHash, signingBytes } from '../chain/half-block.ts';
 import { nextBlock, testAccount } from '../chain/test-signer.ts';
 import { toHex } from '../codec/hex.ts';
 import { blackholeHash, finalityProofVerifyItems, verifyFinalityProof, type BlackholeBlock } from './blackhole.ts';
-import { checkpointHash, checkpointSigningBytes, type CandidateBlock, type CheckpointCert } from './checkpoint.ts';
+import { checkpointHash, checkpointSigningBytes, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from './checkpoint.ts';
 import { facilitatorKeys, GalaxyNet, hexes } from './finality-test-kit.ts';
 import { PAIR_WAIT_MS, StarFinality, type FinalityOutputs } from './star-finality.ts';
 import { candidate, nobleVerify, type TestKey } from './test-fixtures.ts';
@@ -135,21 +135,53 @@ describe('StarFinality', () => {
     assert.deepEqual(star.headHash, blackholeHash(b2.header));
   });
 
-  it('each seat proposes its own share first, so the checkpoint covers more than one proposal can hold', () => {
+  it('each seat proposes its own share of the accounts first, so the checkpoint covers more than one proposal can hold, every chain without a hole', () => {
     const h = new Harness();
-    // 900 proposals of one chain, held by every seat: more than MAX_PROPOSAL_BLOCKS (512)
-    const chain: CandidateBlock[] = [];
-    let prev;
-    for (let i = 0; i < 900; i++) {
-      prev = nextBlock(alice, prev, { linkPk: bob.pk, amount: 1, time: 5 });
-      chain.push(candidate(prev));
-    }
-    for (let i = 0; i < 4; i++) h.pending[i] = chain;
+    // 8 accounts with 150 open proposals each, held by every seat: 1,200 blocks, more than
+    // one proposal (MAX_PROPOSAL_BLOCKS, 512) holds
+    const accounts = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => testAccount(100 + i));
+    const chains = accounts.map((a) => {
+      const chain: CandidateBlock[] = [];
+      let prev;
+      for (let i = 0; i < 150; i++) {
+        prev = nextBlock(a, prev, { linkPk: bob.pk, amount: 1, time: 5 });
+        chain.push(candidate(prev));
+      }
+      return chain;
+    });
+    // oldest first, the chains interleaved as they would arrive
+    const all = chains[0]!.flatMap((_, i) => chains.map((c) => c[i]!));
+    for (let i = 0; i < 4; i++) h.pending[i] = all;
     h.tick(1_100);
     // none of these proposals is countersigned: the seats wait PAIR_WAIT_MS for agreements first
     h.tick(1_100 + PAIR_WAIT_MS);
     assert.ok(h.certs.length >= 3);
-    assert.equal(h.certs[0]!.checkpoint.entries.length, 900, 'the four shares together cover every block');
+    const entries = new Set(hexes(h.certs[0]!.checkpoint.entries));
+    assert.ok(entries.size > MAX_PROPOSAL_BLOCKS, `the shares together cover more than one proposal (${entries.size})`);
+    for (const chain of chains) {
+      const inCheckpoint = chain.map((c) => entries.has(toHex(c.hash)));
+      const prefix = inCheckpoint.indexOf(false) === -1 ? chain.length : inCheckpoint.indexOf(false);
+      assert.ok(inCheckpoint.slice(prefix).every((x) => !x), 'an account’s blocks are a prefix of its chain: no hole for the Galaxy to defer');
+    }
+  });
+
+  it('a proposal held back for its agreement holds back the later blocks of its account', () => {
+    const h = new Harness();
+    const p1 = nextBlock(alice, undefined, { linkPk: bob.pk, amount: 1, time: 5 });
+    const a1 = nextBlock(bob, undefined, { linkPk: alice.pk, linkSeq: 1, amount: 1, time: 5 });
+    const p2 = nextBlock(alice, p1, { linkPk: carol.pk, amount: 1, time: 5 });
+    const p3 = nextBlock(alice, p2, { linkPk: bob.pk, amount: 1, time: 5 });
+    const a3 = nextBlock(bob, a1, { linkPk: alice.pk, linkSeq: 3, amount: 1, time: 5 });
+    // p2's agreement has not come: p3 (countersigned) must not go in without it
+    for (let i = 0; i < 4; i++) h.pending[i] = [p1, a1, p2, p3, a3].map(candidate);
+    h.tick(1_100);
+    const entries = new Set(hexes(h.certs[0]?.checkpoint.entries ?? []));
+    assert.ok(h.certs.length >= 3, 'the round went on with what was ready');
+    assert.deepEqual(
+      [p1, a1, p2, p3, a3].map((b) => entries.has(toHex(halfBlockHash(b)))),
+      [true, true, false, false, false],
+      'p1 and its agreement go; p2 waits for its agreement, p3 waits behind it, and p3’s agreement with it',
+    );
   });
 
   it('seats agree on one checkpoint, certify it, and the Galaxy makes its entries final with proofs', () => {

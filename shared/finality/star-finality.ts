@@ -518,11 +518,20 @@ export class StarFinality {
    * author's new cluster proposes what is still open (the Galaxy ignores a block it has
    * made final already, so nothing counts twice).
    *
-   * Seats mostly hold the same blocks, so each seat puts its own share first (the blocks
-   * whose hash falls to its seat, as HoneyBadgerBFT has each node take its slice of the
-   * queue) and fills up with the rest: the union, and so the checkpoint, can cover up to
-   * seats × MAX_PROPOSAL_BLOCKS half-blocks instead of about MAX_PROPOSAL_BLOCKS, and a
+   * Seats mostly hold the same blocks, so each seat puts its own share first (the accounts
+   * whose key falls to its seat this round, as HoneyBadgerBFT has each node take its slice
+   * of the queue) and fills up with the rest: the union, and so the checkpoint, can cover up
+   * to seats × MAX_PROPOSAL_BLOCKS half-blocks instead of about MAX_PROPOSAL_BLOCKS, and a
    * silent seat's share still comes in through the others' fill.
+   *
+   * An account's blocks become final only in chain order (the Galaxy defers a block whose
+   * predecessor is not final), so a proposal carries a prefix of each account's open blocks,
+   * never one with a hole: shares go by account, not by block (shares by block hash split
+   * every chain over all seats, and a seat's proposal left out of the ACS output, or cut at
+   * the size limit, left holes in every chain: at 128 transfers in flight per tab the
+   * Galaxy made final 504 of the 842 half-blocks a checkpoint carried, at the median), a
+   * block held back holds back its account's later blocks too, and an agreement stays out
+   * with the proposal it countersigns.
    *
    * A transfer proposal whose receiver is in this cluster and whose agreement is not among
    * the candidates is left out until pairWaitMs after this Star first saw it (see the top of
@@ -544,17 +553,33 @@ export class StarFinality {
     for (const { c } of candidates) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
     // only the proposals still unpaired are remembered (a proposal that comes back later is timed afresh)
     const unpaired = new Map<string, number>();
+    // accounts with a block left out: their later blocks stay out too (no holes); and the
+    // blocks left out ("pk/seq"), so an agreement to one stays out with it
+    const stopped = new Set<string>();
+    const leftOut = new Set<string>();
+    const leave = (author: string, seq: number) => {
+      stopped.add(author);
+      leftOut.add(`${author}/${seq}`);
+    };
     for (const { c, id } of candidates) {
-      if (c.block.linkSeq === 0 && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${toHex(c.block.pk)}/${c.block.seq}`)) {
+      const author = toHex(c.block.pk);
+      // every unpaired proposal's wait is timed, also one that stays out behind another
+      let waiting = false;
+      if (c.block.linkSeq === 0 && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${author}/${c.block.seq}`)) {
         const since = this.#unpairedSince.get(id) ?? now;
         unpaired.set(id, since);
-        if (now - since < this.#pairWaitMs) continue;
+        waiting = now - since < this.#pairWaitMs;
       }
-      if (me >= 0 && shareOf(c.hash, seats.length) === me) {
-        if (mine.length < MAX_PROPOSAL_BLOCKS) mine.push(c);
-      } else if (rest.length < MAX_PROPOSAL_BLOCKS) rest.push(c);
+      if (waiting || stopped.has(author) || (c.block.linkSeq !== 0 && leftOut.has(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`))) {
+        leave(author, c.block.seq);
+        continue;
+      }
+      const list = me >= 0 && shareOf(c.block.pk, this.#cur.round, seats.length) === me ? mine : rest;
+      if (list.length < MAX_PROPOSAL_BLOCKS) list.push(c);
+      else leave(author, c.block.seq);
     }
     this.#unpairedSince = unpaired;
+    // cut at the end: each account keeps a prefix of its blocks in `rest`, as it is in order
     return mine.concat(rest.slice(0, MAX_PROPOSAL_BLOCKS - mine.length));
   }
 
@@ -620,9 +645,9 @@ export class StarFinality {
   }
 }
 
-/** The seat whose share a half-block is: its hash's first two bytes modulo the seat count. */
-function shareOf(hash: Uint8Array, seats: number): number {
-  return ((hash[0]! << 8) | hash[1]!) % Math.max(1, seats);
+/** The seat whose share an account's blocks are this round: its key's first two bytes, plus the round, modulo the seat count. */
+function shareOf(pk: Uint8Array, round: number, seats: number): number {
+  return (((pk[0]! << 8) | pk[1]!) + round) % Math.max(1, seats);
 }
 
 /** The ACS output's half-blocks, decoded, one entry per hash; undecodable ones are left out. */
