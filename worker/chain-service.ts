@@ -217,7 +217,7 @@ export class ChainService {
     }
     // online: delivered straight away (with the rest of the burst); away: also left in its
     // inbox, so it is countersigned when it returns even if this Star has closed by then
-    const bytes = await this.appendOwn(() => this.engine.propose(toPk, amount, memo, now), now, (_, bytes) => {
+    const bytes = await this.appendOwn(() => this.engine.propose(toPk, amount, memo, now), now, (bytes) => {
       if (this.presence.get(toPk, now)) this.undelivered.set(toHex(toPk), toPk);
       else this.hooks.inbox?.(toPk, bytes);
     });
@@ -402,7 +402,7 @@ export class ChainService {
    * last append sends them as few gossip messages and one delivery per receiver. A lone
    * append is sent at once, as before.
    */
-  private appendOwn(build: () => UnsignedHalfBlock, now: number, after?: (block: HalfBlock, bytes: Uint8Array) => Promise<void> | void): Promise<Uint8Array> {
+  private appendOwn(build: () => UnsignedHalfBlock, now: number, after?: (bytes: Uint8Array) => Promise<void> | void): Promise<Uint8Array> {
     this.appending++;
     const run = async (): Promise<Uint8Array> => {
       const unsigned = build();
@@ -411,7 +411,7 @@ export class ChainService {
       const report = this.engine.ingest([{ bytes, block, hash: sha256(bytes), signatureValid: true }], now);
       if (report.outcomes[0]?.outcome !== 'accepted') throw new StarError('MALFORMED', `own block refused: ${report.outcomes[0]?.reason ?? 'unknown'}`);
       await this.apply(report, now); // stored before it is published
-      await after?.(block, bytes);
+      await after?.(bytes);
       this.unpublished.push(bytes);
       // a long burst goes out a gossip message's worth at a time
       if (this.unpublished.length >= MAX_GOSSIP_BLOCKS) this.sendOwn(now);

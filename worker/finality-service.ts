@@ -44,7 +44,6 @@ import {
   type BlackholeBlock,
 } from '../shared/finality/blackhole.ts';
 import { certHasQuorum, checkpointHash, checkpointSigningBytes, decodeCheckpointCert, encodeCheckpointCert, MAX_CHECKPOINT_BLOCKS, type CandidateBlock, type CheckpointCert } from '../shared/finality/checkpoint.ts';
-import { certGossipDelay } from '../shared/finality/round-support.ts';
 import { decodeStoredBlackholeList, type StoredBlackhole } from '../shared/finality/galaxy-core.ts';
 import { StarFinality, type FinalityOutputs, type RoundTiming } from '../shared/finality/star-finality.ts';
 import { checkpointTopic, decodeEnvelope, encodeEnvelope, envelopeSigningBytes, MAX_ENVELOPE_ITEMS, roundTopic, type Envelope, type RoundMessage, type UnsignedEnvelope } from '../shared/finality/wire.ts';
@@ -65,12 +64,6 @@ const MAX_CATCH_UP_BYTES = 32 * 1024 * 1024;
 /** a final block whose content is still unknown after this long: fetch its certificates */
 const RESOLVE_AFTER_MS = 3_000;
 const RESOLVE_RETRY_MS = 15_000;
-/**
- * A seat's turn to put its certificate on gossip comes this long after the previous seat's
- * (certGossipDelay), unless a copy arrived first: about a gossip hop under load, so the
- * next seat normally sees the first copy before its turn.
- */
-export const CERT_GOSSIP_STAGGER_MS = 1_000;
 /** checkpoints whose certificate is on gossip, remembered this many */
 const CERTS_SEEN_KEPT = 64;
 
@@ -285,7 +278,7 @@ export class FinalityService {
         const quorum = seats ? certHasQuorum(c.cert, seats, ok) : ok.length > 0 && ok.every(Boolean);
         verdicts[c.i] = quorum ? 'accept' : 'reject';
         if (!quorum) return;
-        this.noteCertOnGossip(c.cert);
+        this.noteCertOnGossip(toHex(checkpointHash(c.cert.checkpoint)));
         // a certified checkpoint's blocks are authentic copies: their effects may become final
         this.learnCert(c.cert, false);
         this.handle(this.core.acceptCert(c.cert, ok));
@@ -647,20 +640,20 @@ export class FinalityService {
 
   /** This seat's certificate on CHECKPOINT_TOPIC at its turn, unless another seat's copy came first. */
   private gossipCert(cert: CheckpointCert, bytes: Uint8Array): void {
-    const { round, cluster } = cert.checkpoint;
     const id = toHex(checkpointHash(cert.checkpoint));
     const publish = () => {
       if (this.closed || this.certsOnGossip.has(id)) return;
-      this.noteCertOnGossip(cert);
-      this.deps.out.publish(checkpointTopic(cluster), bytes);
+      this.noteCertOnGossip(id);
+      this.deps.out.publish(checkpointTopic(cert.checkpoint.cluster), bytes);
     };
-    const delay = certGossipDelay(this.core.seatsOf(round, cluster) ?? [], this.deps.signer.pk, round, CERT_GOSSIP_STAGGER_MS);
+    const delay = this.core.certGossipDelayMs(cert.checkpoint);
     if (delay === 0) publish();
     else setTimeout(publish, delay);
   }
 
-  private noteCertOnGossip(cert: CheckpointCert): void {
-    this.certsOnGossip.add(toHex(checkpointHash(cert.checkpoint)));
+  /** `id`: the checkpoint's hash (hex) */
+  private noteCertOnGossip(id: string): void {
+    this.certsOnGossip.add(id);
     if (this.certsOnGossip.size > CERTS_SEEN_KEPT) this.certsOnGossip.delete(this.certsOnGossip.values().next().value!);
   }
 

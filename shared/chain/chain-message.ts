@@ -114,6 +114,7 @@ function proofShape(v: unknown): ProofBytes | undefined {
 }
 
 export const GOSSIP_LIMITS = { maxBytes: MAX_GOSSIP_BYTES, maxBlocks: MAX_GOSSIP_BLOCKS };
+export const STREAM_LIMITS = { maxBytes: MAX_STREAM_BYTES, maxBlocks: MAX_SYNC_BLOCKS };
 
 /** what a 'blocks' message adds around its blocks: the map and each block's byte-string header */
 const MESSAGE_OVERHEAD_BYTES = 32;
@@ -141,4 +142,3 @@ export function gossipBlockMessages(blocks: readonly Uint8Array[]): Uint8Array[]
   flush();
   return out;
 }
-export const STREAM_LIMITS = { maxBytes: MAX_STREAM_BYTES, maxBlocks: MAX_SYNC_BLOCKS };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RoundStep } from './agreement-round.ts';
 import { decodeGalaxyProposal, encodeGalaxyProposal } from './galaxy-proposal.ts';
-import { certGossipDelay, envelopesOf } from './round-support.ts';
+import { envelopesOf } from './round-support.ts';
 import { encodeEnvelope, MAX_ENVELOPE_BYTES, MAX_ENVELOPE_ITEMS } from './wire.ts';
 
 const from = new Uint8Array(32).fill(1);
@@ -46,22 +46,5 @@ describe('galaxy proposals', () => {
     assert.equal(decodeGalaxyProposal(new Uint8Array([0xa0])).ok, false);
     assert.equal(decodeGalaxyProposal(encodeGalaxyProposal({ ...p, time: -1 })).ok, false);
     assert.equal(decodeGalaxyProposal(encodeGalaxyProposal({ ...p, roster: [new Uint8Array(31)] })).ok, false);
-  });
-});
-
-describe('certGossipDelay', () => {
-  const seats = [1, 2, 3, 4].map((i) => new Uint8Array(32).fill(i));
-
-  it('gives each seat of a round its own turn, one seat at once, and rotates the turns with the round', () => {
-    for (const round of [1, 2, 7, 100]) {
-      const delays = seats.map((s) => certGossipDelay(seats, s, round, 500));
-      assert.deepEqual([...delays].sort((a, b) => a - b), [0, 500, 1000, 1500], `round ${round}`);
-    }
-    const first = (round: number) => seats.findIndex((s) => certGossipDelay(seats, s, round, 500) === 0);
-    assert.deepEqual([4, 5, 6, 7].map(first), [0, 1, 2, 3]);
-  });
-
-  it('a Star that is not a seat of the round publishes at once', () => {
-    assert.equal(certGossipDelay(seats, new Uint8Array(32).fill(9), 3, 500), 0);
   });
 });

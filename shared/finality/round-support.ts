@@ -113,18 +113,3 @@ export function advanceCheckpoints(prev: ReadonlyMap<number, Uint8Array>, block:
 export function prevCheckpoint(map: ReadonlyMap<number, Uint8Array>, cluster: number): Uint8Array {
   return map.get(cluster) ?? ZERO_HASH;
 }
-
-/**
- * When a seat puts its certificate on gossip, in turns of `staggerMs`: every seat of a round
- * certifies the same checkpoint at about the same moment, and each copy (hundreds of blocks)
- * was carried to every Star by the relay and the mesh, and decoded by each. The seat whose
- * turn is 0 publishes at once and the others only if no copy has reached them by their turn;
- * the turns rotate with the round, so a silent seat delays the gossip copy by one turn at
- * most once in a while. A Star that is not a seat of the round gets turn 0. (Every seat
- * still posts its copy straight to the Galaxies, which make the block from it.)
- */
-export function certGossipDelay(seats: readonly Uint8Array[], self: Uint8Array, round: number, staggerMs: number): number {
-  const me = seats.findIndex((pk) => bytesEqual(pk, self));
-  if (me < 0) return 0;
-  return ((me - (round % seats.length) + seats.length) % seats.length) * staggerMs;
-}

@@ -6,7 +6,7 @@ import { toHex } from '../codec/hex.ts';
 import { blackholeHash, finalityProofVerifyItems, verifyFinalityProof, type BlackholeBlock } from './blackhole.ts';
 import { checkpointHash, checkpointSigningBytes, MAX_PROPOSAL_BLOCKS, type CandidateBlock, type CheckpointCert } from './checkpoint.ts';
 import { facilitatorKeys, GalaxyNet, hexes } from './finality-test-kit.ts';
-import { PAIR_WAIT_MS, StarFinality, type FinalityOutputs } from './star-finality.ts';
+import { certGossipDelay, PAIR_WAIT_MS, StarFinality, type FinalityOutputs } from './star-finality.ts';
 import { candidate, nobleVerify, type TestKey } from './test-fixtures.ts';
 import { envelopeSigningBytes, type Envelope } from './wire.ts';
 
@@ -337,5 +337,22 @@ describe('StarFinality', () => {
     assert.equal(h.stars[4]!.statusOf(toHex(candidate(over).hash)), 'rejected');
     assert.ok(h.all(4, 'rejected').includes(toHex(candidate(over).hash)));
     assert.equal(h.stars[4]!.proofOf(toHex(candidate(over).hash)), undefined);
+  });
+});
+
+describe('certGossipDelay', () => {
+  const seats = [1, 2, 3, 4].map((i) => new Uint8Array(32).fill(i));
+
+  it('gives each seat of a round its own turn, one seat at once, and rotates the turns with the round', () => {
+    for (const round of [1, 2, 7, 100]) {
+      const delays = seats.map((s) => certGossipDelay(seats, s, round, 500));
+      assert.deepEqual([...delays].sort((a, b) => a - b), [0, 500, 1000, 1500], `round ${round}`);
+    }
+    const first = (round: number) => seats.findIndex((s) => certGossipDelay(seats, s, round, 500) === 0);
+    assert.deepEqual([4, 5, 6, 7].map(first), [0, 1, 2, 3]);
+  });
+
+  it('a Star that is not a seat of the round publishes at once', () => {
+    assert.equal(certGossipDelay(seats, new Uint8Array(32).fill(9), 3, 500), 0);
   });
 });

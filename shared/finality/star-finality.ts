@@ -65,6 +65,12 @@ export const FETCH_EVERY_MS = 2_000;
 export const EARLY_ROUNDS = 4;
 /** seated rounds whose timing is kept (roundTimes) */
 export const TIMED_ROUNDS = 64;
+/**
+ * A seat's turn to put its certificate on gossip comes this long after the previous seat's
+ * (certGossipDelay), unless a copy arrived first: about a gossip hop under load, so the
+ * next seat normally sees the first copy before its turn.
+ */
+export const CERT_GOSSIP_STAGGER_MS = 1_000;
 
 /**
  * When this Star's seat passed each step of one round (ms, the caller's clock), so a slow
@@ -235,6 +241,11 @@ export class StarFinality {
   }
 
   /** any cluster's seats in a round this Star can compute, else undefined */
+  /** How long this Star waits before it gossips its certificate of `checkpoint` (certGossipDelay). */
+  certGossipDelayMs(checkpoint: Pick<Checkpoint, 'round' | 'cluster'>): number {
+    return certGossipDelay(this.seatsOf(checkpoint.round, checkpoint.cluster) ?? [], this.#opts.self, checkpoint.round, CERT_GOSSIP_STAGGER_MS);
+  }
+
   seatsOf(round: number, cluster: number): Uint8Array[] | undefined {
     if (round !== this.round) return undefined;
     const rs = this.#cur;
@@ -543,14 +554,17 @@ export class StarFinality {
     const rest: CandidateBlock[] = [];
     const { cluster, me, seats } = this.#cur;
     const count = this.#head.header.clusterCount;
-    const candidates: Array<{ c: CandidateBlock; id: string }> = [];
+    // each candidate's keys, made once: its author (hex) and, for an agreement, the proposal it names ("pk/seq")
+    const candidates: Array<{ c: CandidateBlock; id: string; author: string; names?: string }> = [];
     for (const c of this.#opts.pending()) {
       const id = toHex(c.hash);
       const s = this.#status.get(id)?.s;
-      if (s !== 'final' && s !== 'rejected' && clusterOf(c.block.pk, count) === cluster) candidates.push({ c, id });
+      if (s !== 'final' && s !== 'rejected' && clusterOf(c.block.pk, count) === cluster) {
+        candidates.push({ c, id, author: toHex(c.block.pk), names: c.block.linkSeq === 0 ? undefined : `${toHex(c.block.linkPk)}/${c.block.linkSeq}` });
+      }
     }
     const agreed = new Set<string>();
-    for (const { c } of candidates) if (c.block.linkSeq !== 0) agreed.add(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`);
+    for (const { names } of candidates) if (names !== undefined) agreed.add(names);
     // only the proposals still unpaired are remembered (a proposal that comes back later is timed afresh)
     const unpaired = new Map<string, number>();
     // accounts with a block left out: their later blocks stay out too (no holes); and the
@@ -561,16 +575,15 @@ export class StarFinality {
       stopped.add(author);
       leftOut.add(`${author}/${seq}`);
     };
-    for (const { c, id } of candidates) {
-      const author = toHex(c.block.pk);
+    for (const { c, id, author, names } of candidates) {
       // every unpaired proposal's wait is timed, also one that stays out behind another
       let waiting = false;
-      if (c.block.linkSeq === 0 && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${author}/${c.block.seq}`)) {
+      if (names === undefined && clusterOf(c.block.linkPk, count) === cluster && !agreed.has(`${author}/${c.block.seq}`)) {
         const since = this.#unpairedSince.get(id) ?? now;
         unpaired.set(id, since);
         waiting = now - since < this.#pairWaitMs;
       }
-      if (waiting || stopped.has(author) || (c.block.linkSeq !== 0 && leftOut.has(`${toHex(c.block.linkPk)}/${c.block.linkSeq}`))) {
+      if (waiting || stopped.has(author) || (names !== undefined && leftOut.has(names))) {
         leave(author, c.block.seq);
         continue;
       }
@@ -648,6 +661,21 @@ export class StarFinality {
 /** The seat whose share an account's blocks are this round: its key's first two bytes, plus the round, modulo the seat count. */
 function shareOf(pk: Uint8Array, round: number, seats: number): number {
   return (((pk[0]! << 8) | pk[1]!) + round) % Math.max(1, seats);
+}
+
+/**
+ * When a seat puts its certificate on gossip, in turns of `staggerMs`: every seat of a round
+ * certifies the same checkpoint at about the same moment, and each copy (hundreds of blocks)
+ * was carried to every Star by the relay and the mesh, and decoded by each. The seat whose
+ * turn is 0 publishes at once and the others only if no copy has reached them by their turn;
+ * the turns rotate with the round, so a silent seat delays the gossip copy by one turn at
+ * most once in a while. A Star that is not a seat of the round gets turn 0. (Every seat
+ * still posts its copy straight to the Galaxies, which make the block from it.)
+ */
+export function certGossipDelay(seats: readonly Uint8Array[], self: Uint8Array, round: number, staggerMs: number): number {
+  const me = seats.findIndex((pk) => bytesEqual(pk, self));
+  if (me < 0) return 0;
+  return ((me - (round % seats.length) + seats.length) % seats.length) * staggerMs;
 }
 
 /** The ACS output's half-blocks, decoded, one entry per hash; undecodable ones are left out. */
